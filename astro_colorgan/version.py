@@ -1,0 +1,5 @@
+"""Package version."""
+
+__all__ = ["version"]
+
+version = "0.1.0"
