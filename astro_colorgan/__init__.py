@@ -5,5 +5,7 @@ and a conditional-GAN colorizer for single-band images.
 """
 
 from .version import version as __version__
+from .io import read_image
+from .composite import stack
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "read_image", "stack"]

@@ -1,0 +1,23 @@
+"""Colour composites of several filters: channel mixing, stretches and `stack`."""
+
+from ._channels import channel_matrix, mix_channels
+from ._stack import CompositeImage, stack
+from ._stretch import (
+    STRETCHES,
+    SkyPercentileInterval,
+    resolve_stretch,
+    stretch_linked,
+    stretch_per_filter,
+)
+
+__all__ = [
+    "STRETCHES",
+    "CompositeImage",
+    "SkyPercentileInterval",
+    "channel_matrix",
+    "mix_channels",
+    "resolve_stretch",
+    "stack",
+    "stretch_linked",
+    "stretch_per_filter",
+]

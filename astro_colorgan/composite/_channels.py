@@ -1,0 +1,95 @@
+"""From filters to R, G, B channels: the channel matrix and the mixing."""
+
+import colorsys
+
+import numpy as np
+
+__all__ = ["channel_matrix", "mix_channels"]
+
+
+def channel_matrix(n_filters):
+    """Return how much each filter contributes to each of R, G and B.
+
+    Filters are ordered by increasing wavelength (blue to red). One filter is
+    grey; two give blue and red with a synthesised green, their mean; three
+    map to B, G, R; more are tinted with hues from blue (240 degrees) to red
+    (0 degrees) spread evenly along the spectrum, and summed. Each row is
+    normalised to sum to 1, so a filter set with equal signals gives white.
+
+    Parameters
+    ----------
+    n_filters : int
+        The number of filters.
+
+    Returns
+    -------
+    matrix : `~numpy.ndarray`
+        Shape ``(3, n_filters)``, rows R, G, B.
+
+    Examples
+    --------
+    >>> channel_matrix(3)
+    array([[0., 0., 1.],
+           [0., 1., 0.],
+           [1., 0., 0.]])
+    >>> channel_matrix(2)
+    array([[0. , 1. ],
+           [0.5, 0.5],
+           [1. , 0. ]])
+    """
+    if n_filters < 1:
+        raise ValueError("at least one filter is needed")
+    if n_filters == 1:
+        return np.ones((3, 1))
+    if n_filters == 2:
+        return np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
+    hues = np.linspace(240.0, 0.0, n_filters) / 360.0
+    tints = np.array([colorsys.hsv_to_rgb(hue, 1.0, 1.0) for hue in hues]).T
+    tints[np.abs(tints) < 1e-12] = 0.0
+    return tints / tints.sum(axis=1, keepdims=True)
+
+
+def mix_channels(filters, *, matrix=None, weights=None, dtype=np.float32):
+    """Combine filter images into R, G, B channels.
+
+    Parameters
+    ----------
+    filters : `~numpy.ndarray`
+        The filter images on one grid, shape ``(n, ny, nx)``, blue to red; NaN
+        where a filter has no data (it then contributes nothing).
+    matrix : `~numpy.ndarray`, optional
+        Shape ``(3, n)``; by default `channel_matrix` of ``n``.
+    weights : sequence of float, optional
+        A factor for each filter (default 1).
+    dtype : dtype, optional
+        The float type of the result.
+
+    Returns
+    -------
+    channels : `~numpy.ndarray`
+        Shape ``(3, ny, nx)``, planes R, G, B; NaN where no filter has data.
+    """
+    filters = np.asarray(filters)
+    if filters.ndim != 3:
+        raise ValueError(f"filters must have shape (n, ny, nx), not {filters.shape}")
+    n = filters.shape[0]
+    matrix = channel_matrix(n) if matrix is None else np.asarray(matrix, dtype=float)
+    if matrix.shape != (3, n):
+        raise ValueError(f"matrix must have shape (3, {n}), not {matrix.shape}")
+    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    if weights.shape != (n,):
+        raise ValueError(f"{len(weights)} weight(s) given for {n} filter(s)")
+    channels = np.zeros((3,) + filters.shape[1:], dtype=dtype)
+    covered = np.zeros(filters.shape[1:], dtype=bool)
+    buffer = np.empty(filters.shape[1:], dtype=dtype)
+    for index in range(n):
+        valid = np.isfinite(filters[index])
+        covered |= valid
+        np.copyto(buffer, filters[index])
+        buffer[~valid] = 0
+        for channel in range(3):
+            factor = matrix[channel, index] * weights[index]
+            if factor != 0:
+                channels[channel] += buffer * buffer.dtype.type(factor)
+    channels[:, ~covered] = np.nan
+    return channels

@@ -1,0 +1,205 @@
+"""Stretches of colour channels, on `astropy.visualization` stretch and interval objects."""
+
+import numpy as np
+from astropy.stats import sigma_clipped_stats
+from astropy.visualization import (
+    AsinhStretch,
+    BaseInterval,
+    BaseStretch,
+    LinearStretch,
+    LogStretch,
+    SinhStretch,
+    SqrtStretch,
+)
+
+__all__ = [
+    "STRETCHES",
+    "SkyPercentileInterval",
+    "resolve_stretch",
+    "stretch_linked",
+    "stretch_per_filter",
+]
+
+#: names accepted by `resolve_stretch`
+STRETCHES = ("asinh", "linear", "sqrt", "log", "sinh")
+
+
+def resolve_stretch(stretch, *, Q=8.0):
+    """Return the `~astropy.visualization.BaseStretch` for a stretch name or object.
+
+    Parameters
+    ----------
+    stretch : str or `~astropy.visualization.BaseStretch`
+        ``'asinh'`` (Lupton et al. 2004: ``asinh(Q x) / asinh(Q)``), ``'linear'``,
+        ``'sqrt'``, ``'log'``, ``'sinh'``, or a stretch object used as is.
+    Q : float, optional
+        The asinh softening: large values compress bright regions more.
+
+    Returns
+    -------
+    stretch : `~astropy.visualization.BaseStretch`
+
+    Examples
+    --------
+    >>> resolve_stretch("asinh", Q=10)(np.array([0.0, 1.0]))
+    array([0., 1.])
+    """
+    if isinstance(stretch, BaseStretch):
+        return stretch
+    if not isinstance(stretch, str) or stretch.lower() not in STRETCHES:
+        raise ValueError(
+            f"unknown stretch {stretch!r}; use one of {', '.join(STRETCHES)} "
+            "or an astropy.visualization stretch object"
+        )
+    if not np.isfinite(Q) or Q <= 0:
+        raise ValueError(f"Q must be positive, not {Q}")
+    name = stretch.lower()
+    if name == "asinh":
+        return AsinhStretch(a=1.0 / Q)
+    return {"linear": LinearStretch, "sqrt": SqrtStretch, "log": LogStretch,
+            "sinh": SinhStretch}[name]()
+
+
+class SkyPercentileInterval(BaseInterval):
+    """Limits from the sky level to a high percentile of the data.
+
+    The lower limit is the sigma-clipped median (the sky, 0 after background
+    subtraction) minus ``sky_sigma`` times the sigma-clipped standard
+    deviation; the upper limit is the ``upper_percentile`` of the values.
+
+    Parameters
+    ----------
+    upper_percentile : float, optional
+        The percentile (0 to 100) that maps to 1.
+    sky_sigma : float, optional
+        How many sky standard deviations below the sky level map to 0.
+    n_samples : int, optional
+        At most this many evenly spaced values are used, for speed.
+
+    Examples
+    --------
+    >>> values = np.random.default_rng(0).normal(0, 1, 10000)
+    >>> vmin, vmax = SkyPercentileInterval(upper_percentile=99).get_limits(values)
+    >>> bool(abs(vmin) < 0.1), bool(2.2 < vmax < 2.5)
+    (True, True)
+    """
+
+    def __init__(self, upper_percentile=99.5, *, sky_sigma=0.0, n_samples=1_000_000):
+        if not 0 < upper_percentile <= 100:
+            raise ValueError(f"upper_percentile must be in (0, 100], not {upper_percentile}")
+        self.upper_percentile = upper_percentile
+        self.sky_sigma = sky_sigma
+        self.n_samples = n_samples
+
+    def get_limits(self, values):
+        values = np.asarray(values).ravel()
+        step = max(1, values.size // self.n_samples)
+        values = values[::step]
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return 0.0, 1.0
+        _, median, std = sigma_clipped_stats(values, sigma=3.0, maxiters=5)
+        vmin = float(median - self.sky_sigma * std)
+        vmax = float(np.percentile(values, self.upper_percentile))
+        if not vmax > vmin:
+            vmax = float(values.max())
+        if not vmax > vmin:
+            vmax = vmin + 1.0
+        return vmin, vmax
+
+    def __repr__(self):
+        return (f"SkyPercentileInterval(upper_percentile={self.upper_percentile}, "
+                f"sky_sigma={self.sky_sigma})")
+
+
+def _check_interval(interval):
+    interval = SkyPercentileInterval() if interval is None else interval
+    if not isinstance(interval, BaseInterval):
+        raise TypeError(
+            f"interval must be an astropy.visualization interval, not {type(interval).__name__}"
+        )
+    return interval
+
+
+def stretch_linked(channels, *, stretch, interval=None):
+    """Stretch R, G, B together, preserving colour (Lupton et al. 2004).
+
+    The intensity ``I`` (mean of the channels) is normalised by the
+    ``interval`` limits and stretched; every channel is scaled by the same
+    factor ``stretch(I) / I``, so each pixel keeps its hue. Pixels brighter
+    than 1 in some channel are scaled down as a whole rather than clipped.
+
+    Parameters
+    ----------
+    channels : `~numpy.ndarray`
+        Shape ``(3, ny, nx)``, planes R, G, B; NaN where there is no data.
+    stretch : `~astropy.visualization.BaseStretch`
+        The stretch applied to the normalised intensity.
+    interval : `~astropy.visualization.BaseInterval`, optional
+        Gives the intensity limits that map to 0 and 1 (default
+        `SkyPercentileInterval`).
+
+    Returns
+    -------
+    rgb : `~numpy.ndarray`
+        Shape ``(ny, nx, 3)``, values in [0, 1], NaN where there is no data.
+    """
+    interval = _check_interval(interval)
+    dtype = channels.dtype if channels.dtype.kind == "f" else np.dtype(np.float32)
+    intensity = np.mean(channels, axis=0, dtype=dtype)
+    vmin, vmax = interval.get_limits(intensity)
+    scale = dtype.type(1.0 / (vmax - vmin))
+    # normalised intensity x, then the common factor stretch(x) / x, in place
+    x = intensity
+    x -= dtype.type(vmin)
+    x *= scale
+    np.clip(x, 0, None, out=x)
+    y = np.asarray(stretch(x, clip=False), dtype=dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(x > 0, y / x, 0).astype(dtype, copy=False)
+    factor *= scale
+    del x, y, intensity
+    rgb = np.empty(channels.shape[1:] + (3,), dtype=dtype)
+    peak = np.zeros(channels.shape[1:], dtype=dtype)
+    for index in range(3):
+        plane = channels[index] - dtype.type(vmin)
+        plane *= factor
+        np.clip(plane, 0, None, out=plane)
+        np.fmax(peak, plane, out=peak)
+        rgb[:, :, index] = plane
+    # hue-preserving saturation: divide all channels by the brightest one where it exceeds 1
+    over = peak > 1
+    rgb[over] /= peak[over][:, None]
+    return rgb
+
+
+def stretch_per_filter(filters, *, stretches, interval=None):
+    """Normalise and stretch each filter on its own.
+
+    Parameters
+    ----------
+    filters : `~numpy.ndarray`
+        Shape ``(n, ny, nx)``; NaN where a filter has no data.
+    stretches : list of `~astropy.visualization.BaseStretch`
+        One stretch per filter.
+    interval : `~astropy.visualization.BaseInterval` or list of them, optional
+        The limits of each filter (default `SkyPercentileInterval`), computed
+        from that filter's own values.
+
+    Returns
+    -------
+    stretched : `~numpy.ndarray`
+        Shape ``(n, ny, nx)``, values in [0, 1], NaN where there was no data.
+    """
+    intervals = interval if isinstance(interval, (list, tuple)) else [interval] * len(filters)
+    if len(intervals) != len(filters) or len(stretches) != len(filters):
+        raise ValueError(f"give one stretch and one interval per filter ({len(filters)})")
+    out = np.empty_like(filters, dtype=filters.dtype if filters.dtype.kind == "f"
+                        else np.float32)
+    for index, (plane, stretch, interval) in enumerate(zip(filters, stretches, intervals)):
+        vmin, vmax = _check_interval(interval).get_limits(plane)
+        x = (plane - vmin) / (vmax - vmin)
+        np.clip(x, 0, 1, out=x)
+        out[index] = stretch(x, clip=False)
+        np.clip(out[index], 0, 1, out=out[index])
+    return out

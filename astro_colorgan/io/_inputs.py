@@ -1,0 +1,409 @@
+"""The input front door: turn every supported image form into an `ImageData`.
+
+Every function of the package that takes an image calls `read_image`, in the
+spirit of reproject's ``parse_input_data``.
+"""
+
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.nddata import NDData
+from astropy.utils.exceptions import AstropyUserWarning
+from astropy.wcs import WCS, FITSFixedWarning
+
+__all__ = ["ImageData", "read_image"]
+
+_ACCEPTED = (
+    "a path (str or pathlib.Path, optionally 'file.fits[ext]'), an HDUList, an image HDU, "
+    "an (array, WCS or Header) tuple, an NDData/CCDData or a 2-D array"
+)
+_EXT_SYNTAX = re.compile(r"^(?P<path>.+)\[(?P<ext>[^\[\]]+)\]$")
+
+
+@dataclass(eq=False)
+class ImageData:
+    """A 2-D image with its bad-pixel mask, celestial WCS and header.
+
+    Attributes
+    ----------
+    data : `~numpy.ndarray`
+        The image, shape ``(ny, nx)``, float; pixels flagged in ``mask`` are NaN.
+    mask : `~numpy.ndarray`
+        Boolean array, shape ``(ny, nx)``: `True` where a pixel is bad or holds
+        no data (non-finite or masked in the input).
+    wcs : `~astropy.wcs.WCS` or `None`
+        The 2-D celestial WCS of the image, or `None` if it has none.
+    header : `~astropy.io.fits.Header`
+        The header of the image (empty when the input had none).
+    name : str
+        A short description of where the image came from, for logs and
+        provenance (e.g. ``'sample_g.fits[0]'``).
+    """
+
+    data: np.ndarray
+    mask: np.ndarray
+    wcs: WCS = None
+    header: fits.Header = field(default_factory=fits.Header)
+    name: str = "array"
+
+    @property
+    def shape(self):
+        """The shape ``(ny, nx)`` of the image."""
+        return self.data.shape
+
+    @property
+    def has_celestial_wcs(self):
+        """Whether the image has a celestial WCS."""
+        return self.wcs is not None
+
+    def __repr__(self):
+        wcs = "celestial WCS" if self.wcs is not None else "no WCS"
+        return f"<ImageData {self.name!r} shape={self.shape} {wcs}>"
+
+
+def _parse_ext(text):
+    """Turn the ``ext`` of ``file.fits[ext]`` or an ``--hdu`` value into an HDU key."""
+    if not isinstance(text, str):
+        return text
+    text = text.strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if "," in text:
+        extname, _, ver = text.partition(",")
+        if re.fullmatch(r"\s*\d+\s*", ver):
+            return (extname.strip(), int(ver))
+    return text
+
+
+def _split_path(path):
+    """Split ``file.fits[ext]`` into ``(file.fits, ext)`` unless the name exists as is."""
+    text = os.fspath(path)
+    if os.path.exists(text):
+        return text, None
+    match = _EXT_SYNTAX.match(text)
+    if match is not None:
+        return match["path"], _parse_ext(match["ext"])
+    return text, None
+
+
+def _open_fits(path):
+    """Open a FITS file, turning astropy's many failure modes into one-line `OSError`."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such file: {path}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Is a directory, not a FITS file: {path}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            hdulist = fits.open(path, lazy_load_hdus=False)
+        except OSError as exc:
+            raise OSError(f"Not a FITS file or corrupt: {path} ({_first_line(exc)})") from None
+    for item in caught:
+        message = _first_line(item.message)
+        if "truncated" in message:
+            hdulist.close()
+            raise OSError(f"Truncated FITS file: {path} ({message})")
+        if not issubclass(item.category, ResourceWarning):
+            warnings.warn(f"{os.path.basename(path)}: {message}", AstropyUserWarning)
+    return hdulist
+
+
+def _first_line(obj):
+    return " ".join(str(obj).split())
+
+
+def _image_hdus(hdulist):
+    """Indices of the HDUs of ``hdulist`` that hold an image with data."""
+    return [
+        index
+        for index, hdu in enumerate(hdulist)
+        if hdu.is_image and hdu.header.get("NAXIS", 0) >= 1 and len(hdu.shape) >= 1
+        and all(size > 0 for size in hdu.shape)
+    ]
+
+
+def _describe_hdu(hdulist, index):
+    name = hdulist[index].name
+    return f"{index}" if name in ("", "PRIMARY") else f"{index} {name}"
+
+
+def _select_hdu(hdulist, hdu, name):
+    """Pick the image HDU ``hdu`` of ``hdulist``, or its only image HDU."""
+    if hdu is not None:
+        key = _parse_ext(hdu)
+        try:
+            index = hdulist.index_of(key)
+        except (KeyError, IndexError):
+            raise ValueError(f"{name} has no HDU {key!r} ({len(hdulist)} HDUs)") from None
+        if index >= len(hdulist) or index < -len(hdulist):
+            raise ValueError(f"{name} has no HDU {key!r} ({len(hdulist)} HDUs)")
+        index = index % len(hdulist)
+        if index not in _image_hdus(hdulist):
+            raise ValueError(f"HDU {key!r} of {name} holds no image")
+        return index
+    candidates = _image_hdus(hdulist)
+    if not candidates:
+        raise ValueError(f"{name} holds no image HDU")
+    if len(candidates) > 1:
+        listed = ", ".join(_describe_hdu(hdulist, index) for index in candidates)
+        raise ValueError(
+            f"{name} holds several image HDUs ({listed}); choose one with hdu= / --hdu"
+        )
+    return candidates[0]
+
+
+def _celestial_wcs(wcs_or_header, name, fobj=None):
+    """Return the 2-D celestial `~astropy.wcs.WCS` of a header or WCS, or `None`."""
+    if wcs_or_header is None:
+        return None
+    with warnings.catch_warnings():
+        # astropy's notes about the fixes it applies to old headers are not ours to show
+        warnings.simplefilter("ignore", FITSFixedWarning)
+        if isinstance(wcs_or_header, fits.Header):
+            try:
+                wcs = WCS(wcs_or_header, fobj=fobj)
+            except Exception as exc:  # wcslib raises many types for bad headers
+                warnings.warn(
+                    f"{name}: ignoring an invalid WCS ({_first_line(exc)})", AstropyUserWarning
+                )
+                return None
+        else:
+            wcs = getattr(wcs_or_header, "low_level_wcs", wcs_or_header)
+            if not isinstance(wcs, WCS):
+                raise TypeError(
+                    f"{name}: only FITS WCS (astropy.wcs.WCS) objects are supported, "
+                    f"not {type(wcs_or_header).__name__}"
+                )
+        if not wcs.has_celestial:
+            return None
+        if {wcs.wcs.lng, wcs.wcs.lat} != {0, 1}:
+            warnings.warn(
+                f"{name}: the celestial axes of the WCS are not the image axes; WCS ignored",
+                AstropyUserWarning,
+            )
+            return None
+        return wcs.celestial if wcs.naxis > 2 else wcs.deepcopy()
+
+
+def _to_2d(array, name, plane):
+    """Reduce ``array`` to 2-D, choosing ``plane`` of a 3-D cube."""
+    array = np.asanyarray(array)
+    while array.ndim > 2 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim == 3:
+        if plane is None:
+            raise ValueError(
+                f"{name} holds a 3-D image of shape {array.shape}; choose a plane with "
+                f"plane= (0 to {array.shape[0] - 1})"
+            )
+        if not -array.shape[0] <= plane < array.shape[0]:
+            raise ValueError(
+                f"plane={plane} is out of range for {name} ({array.shape[0]} planes)"
+            )
+        return array[plane]
+    if plane is not None:
+        raise ValueError(f"plane= was given but {name} is not a 3-D image")
+    if array.ndim != 2:
+        raise ValueError(f"{name} is not a 2-D image (shape {array.shape})")
+    return array
+
+
+def _from_hdu(hdu, name, plane, fobj):
+    try:
+        raw = hdu.data
+    except (TypeError, ValueError, OSError) as exc:
+        raise OSError(f"Cannot read the data of {name}: {_first_line(exc)}") from None
+    raw = _to_2d(raw, name, plane)
+    header = hdu.header.copy()
+    return raw, None, _celestial_wcs(header, name, fobj=fobj), header
+
+
+def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype=np.float64):
+    """Read one 2-D image from any supported input form.
+
+    Parameters
+    ----------
+    data : str, `~pathlib.Path`, `~astropy.io.fits.HDUList`, image HDU, tuple, `~astropy.nddata.NDData`, `~numpy.ndarray` or `ImageData`
+        The image, as one of:
+
+        * the path of a FITS file (``str`` or `~pathlib.Path`); ``'file.fits[1]'``,
+          ``'file.fits[SCI]'`` or ``'file.fits[SCI,2]'`` select an extension;
+        * an `~astropy.io.fits.HDUList` (with ``hdu=`` when it holds several images);
+        * an image HDU: `~astropy.io.fits.PrimaryHDU`, `~astropy.io.fits.ImageHDU` or
+          `~astropy.io.fits.CompImageHDU`;
+        * a tuple ``(array, wcs)`` where ``wcs`` is a `~astropy.wcs.WCS` or a
+          `~astropy.io.fits.Header`;
+        * an `~astropy.nddata.NDData` or `~astropy.nddata.CCDData` (its ``mask``
+          and ``wcs`` are honoured);
+        * a 2-D `~numpy.ndarray`, shape ``(ny, nx)`` (a `numpy.ma.MaskedArray`
+          keeps its mask);
+        * an `ImageData`, returned as is.
+    hdu : int, str or tuple, optional
+        The HDU to read from a file or `~astropy.io.fits.HDUList`: an index, an
+        ``EXTNAME`` or ``(EXTNAME, EXTVER)``. Needed when several HDUs hold images.
+    wcs : `~astropy.wcs.WCS` or `~astropy.io.fits.Header`, optional
+        A WCS that replaces the one of the input.
+    plane : int, optional
+        The plane to take from a 3-D image, shape ``(nz, ny, nx)``.
+    allow_no_wcs : bool, optional
+        If `False`, an image without a celestial WCS raises `ValueError`.
+    dtype : {`numpy.float64`, `numpy.float32`}, optional
+        The float type of the returned data.
+
+    Returns
+    -------
+    image : `ImageData`
+        Data of shape ``(ny, nx)`` with NaN at bad pixels, the mask (`True` =
+        bad or no data), the 2-D celestial WCS (or `None`), the header and a name.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    OSError
+        If the file is not a FITS file or is truncated.
+    ValueError
+        If no HDU holds an image, several do and ``hdu`` is not given, the image
+        is not 2-D (and no ``plane`` is chosen), it holds no finite pixel, or it
+        lacks a celestial WCS while ``allow_no_wcs=False``.
+    TypeError
+        If ``data`` is of none of the accepted types.
+
+    Warns
+    -----
+    `~astropy.utils.exceptions.AstropyUserWarning`
+        If non-finite values are not flagged by the input's mask (they are
+        treated as missing data).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astro_colorgan.io import read_image
+    >>> image = read_image(np.arange(12.0).reshape(3, 4))
+    >>> image.shape, image.wcs is None, bool(image.mask.any())
+    ((3, 4), True, False)
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype must be float32 or float64, not {dtype}")
+    mask_in = None
+    if isinstance(data, ImageData):
+        image = data
+        if image.data.dtype != dtype:
+            image = ImageData(image.data.astype(dtype), image.mask, image.wcs, image.header,
+                              image.name)
+        if wcs is not None:
+            image.wcs = _celestial_wcs(wcs, image.name)
+        return _check_wcs(image, allow_no_wcs)
+    if isinstance(data, (str, Path)):
+        path, ext = _split_path(data)
+        if hdu is None:
+            hdu = ext
+        with _open_fits(path) as hdulist:
+            index = _select_hdu(hdulist, hdu, os.path.basename(path))
+            name = f"{os.path.basename(path)}[{index}]"
+            raw, mask_in, wcs_in, header = _from_hdu(hdulist[index], name, plane, hdulist)
+            array = np.array(raw, dtype=dtype)
+    elif isinstance(data, fits.HDUList):
+        base = os.path.basename(data.filename() or "") or "HDUList"
+        index = _select_hdu(data, hdu, base)
+        name = f"{base}[{index}]"
+        raw, mask_in, wcs_in, header = _from_hdu(data[index], name, plane, data)
+        array = np.array(raw, dtype=dtype)
+    elif isinstance(data, (fits.PrimaryHDU, fits.ImageHDU)):
+        name = type(data).__name__ + (f" {data.name}" if data.name not in ("", "PRIMARY") else "")
+        raw, mask_in, wcs_in, header = _from_hdu(data, name, plane, None)
+        array = np.array(raw, dtype=dtype)
+    elif isinstance(data, NDData):
+        name = type(data).__name__
+        array = np.array(_to_2d(data.data, name, plane), dtype=dtype)
+        if data.mask is not None:
+            mask_in = _to_2d(np.broadcast_to(data.mask, np.shape(data.data)), name, plane)
+        wcs_in = _celestial_wcs(data.wcs, name)
+        header = _header_from_meta(data.meta)
+        if getattr(data, "unit", None) is not None and "BUNIT" not in header:
+            header["BUNIT"] = data.unit.to_string("fits")
+    elif isinstance(data, tuple):
+        if len(data) != 2:
+            raise TypeError("a tuple input must be (array, WCS or Header)")
+        name = "array"
+        array_in, wcs_or_header = data
+        if not isinstance(wcs_or_header, (WCS, fits.Header)) and not hasattr(
+            wcs_or_header, "low_level_wcs"
+        ):
+            raise TypeError(
+                "the second element of an (array, wcs) tuple must be a WCS or a Header, "
+                f"not {type(wcs_or_header).__name__}"
+            )
+        mask_in = np.ma.getmask(array_in) if np.ma.isMaskedArray(array_in) else None
+        array = np.array(_to_2d(np.ma.getdata(array_in), name, plane), dtype=dtype)
+        if mask_in is not None and mask_in is not np.ma.nomask:
+            mask_in = _to_2d(np.broadcast_to(mask_in, np.shape(array_in)), name, plane)
+        else:
+            mask_in = None
+        wcs_in = _celestial_wcs(wcs_or_header, name)
+        header = wcs_or_header.copy() if isinstance(wcs_or_header, fits.Header) else fits.Header()
+    elif isinstance(data, (np.ndarray, list)):
+        name = "array"
+        if np.ma.isMaskedArray(data) and data.mask is not np.ma.nomask:
+            mask_in = _to_2d(np.broadcast_to(data.mask, data.shape), name, plane)
+        array = np.array(_to_2d(np.ma.getdata(data), name, plane), dtype=dtype)
+        wcs_in, header = None, fits.Header()
+    else:
+        raise TypeError(f"Cannot read an image from {type(data).__name__}; expected {_ACCEPTED}")
+
+    if wcs is not None:
+        wcs_in = _celestial_wcs(wcs, name)
+    return _check_wcs(_finish(array, mask_in, wcs_in, header, name), allow_no_wcs)
+
+
+def _header_from_meta(meta):
+    if isinstance(meta, fits.Header):
+        return meta.copy()
+    try:
+        return fits.Header(dict(meta or {}))
+    except (TypeError, ValueError):
+        return fits.Header()
+
+
+def _finish(array, mask_in, wcs, header, name):
+    """Build the mask, blank bad pixels and check there is something left."""
+    if array.ndim != 2:
+        raise ValueError(f"{name} is not a 2-D image (shape {array.shape})")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    invalid = ~np.isfinite(array)
+    if mask_in is not None:
+        mask_in = np.asarray(mask_in, dtype=bool)
+        if mask_in.shape != array.shape:
+            raise ValueError(
+                f"{name}: mask shape {mask_in.shape} differs from data shape {array.shape}"
+            )
+        unflagged = np.count_nonzero(invalid & ~mask_in)
+        mask = invalid | mask_in
+    else:
+        unflagged = np.count_nonzero(invalid)
+        mask = invalid
+    if mask.all():
+        raise ValueError(f"{name} holds no valid pixel (all are NaN, infinite or masked)")
+    if unflagged:
+        warnings.warn(
+            f"{name}: {unflagged} non-finite pixel(s) not flagged in a mask are treated "
+            "as missing data",
+            AstropyUserWarning,
+        )
+    array[mask] = np.nan
+    if wcs is not None:
+        wcs.pixel_shape = (array.shape[1], array.shape[0])
+    return ImageData(data=array, mask=mask, wcs=wcs, header=header, name=name)
+
+
+def _check_wcs(image, allow_no_wcs):
+    if not allow_no_wcs and image.wcs is None:
+        raise ValueError(f"{image.name} has no celestial WCS")
+    return image

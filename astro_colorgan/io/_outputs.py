@@ -1,0 +1,355 @@
+"""Writers: FITS files, RGB cubes and PNG/JPEG/TIFF images with AVM tags.
+
+Every writer refuses to replace an existing file unless ``overwrite=True`` and
+writes to a temporary file in the destination folder that is renamed into
+place at the end, so that a file is written whole or not at all.
+"""
+
+import contextlib
+import datetime
+import os
+import uuid
+import warnings
+
+import numpy as np
+from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
+
+from ..version import version
+
+__all__ = [
+    "check_output_path",
+    "image_format",
+    "make_rgb_hdu",
+    "provenance_history",
+    "write_fits",
+    "write_rgb_image",
+]
+
+#: image formats written by `write_rgb_image`, keyed by file extension
+IMAGE_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+}
+
+# TIFF tag that holds an XMP packet (Adobe XMP specification, part 3)
+_TIFF_XMP_TAG = 700
+
+
+def image_format(path, format=None):
+    """Return the Pillow format name (``'PNG'``, ``'JPEG'`` or ``'TIFF'``) for ``path``.
+
+    Parameters
+    ----------
+    path : str or `~pathlib.Path`
+        The file name; its extension picks the format unless ``format`` is given.
+    format : str, optional
+        ``'png'``, ``'jpeg'``/``'jpg'`` or ``'tiff'``/``'tif'`` (any case).
+
+    Returns
+    -------
+    format : str
+        The format name understood by Pillow.
+
+    Raises
+    ------
+    ValueError
+        If the format is not supported or cannot be told from the extension.
+    """
+    if format is not None:
+        key = "." + str(format).lower().lstrip(".")
+        if key not in IMAGE_FORMATS:
+            raise ValueError(f"Unsupported image format {format!r}; use PNG, JPEG or TIFF")
+        return IMAGE_FORMATS[key]
+    extension = os.path.splitext(os.fspath(path))[1].lower()
+    if extension not in IMAGE_FORMATS:
+        raise ValueError(
+            f"Cannot tell the image format of {os.fspath(path)}: use a .png, .jpg or .tif "
+            "extension or pass format="
+        )
+    return IMAGE_FORMATS[extension]
+
+
+def check_output_path(path, *, overwrite=False):
+    """Check, before any work is done, that ``path`` can be written.
+
+    Parameters
+    ----------
+    path : str or `~pathlib.Path`
+        The file to be written.
+    overwrite : bool, optional
+        Whether an existing file may be replaced.
+
+    Raises
+    ------
+    FileExistsError
+        If the file exists and ``overwrite`` is `False`.
+    OSError
+        If the path is a directory, or its folder does not exist or is not writable.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Output path is a directory: {path}")
+    if os.path.lexists(path) and not overwrite:
+        raise FileExistsError(
+            f"File {path} already exists; use overwrite=True (--overwrite) to replace it"
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(folder):
+        raise FileNotFoundError(f"No such directory: {folder}")
+    if not os.path.isdir(folder):
+        raise NotADirectoryError(f"Not a directory: {folder}")
+    probe = None
+    try:
+        probe = _reserve_temp(folder, os.path.basename(path))
+    except OSError as exc:
+        raise PermissionError(f"Cannot write to folder {folder}: {exc.strerror}") from None
+    finally:
+        if probe is not None:
+            os.unlink(probe)
+
+
+def _reserve_temp(folder, basename):
+    """Create an empty, uniquely named hidden file in ``folder`` and return its path."""
+    temp = os.path.join(folder, f".{basename}.{uuid.uuid4().hex[:12]}.part")
+    descriptor = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    os.close(descriptor)
+    return temp
+
+
+def _commit(temp, path, overwrite):
+    """Move the finished ``temp`` file to ``path`` in one step."""
+    if overwrite:
+        os.replace(temp, path)
+        return
+    try:
+        # a hard link never replaces an existing file, even one created meanwhile
+        os.link(temp, path)
+    except FileExistsError:
+        raise FileExistsError(
+            f"File {path} already exists; use overwrite=True (--overwrite) to replace it"
+        ) from None
+    except OSError:  # file systems without hard links
+        if os.path.lexists(path):
+            raise FileExistsError(
+                f"File {path} already exists; use overwrite=True (--overwrite) to replace it"
+            ) from None
+        os.replace(temp, path)
+        return
+    os.unlink(temp)
+
+
+@contextlib.contextmanager
+def _atomic_output(path, overwrite):
+    """Yield a temporary path to write; it becomes ``path`` only if the block succeeds."""
+    path = os.fspath(path)
+    check_output_path(path, overwrite=overwrite)
+    folder = os.path.dirname(os.path.abspath(path))
+    temp = _reserve_temp(folder, os.path.basename(path))
+    try:
+        yield temp
+        _commit(temp, path, overwrite)
+    finally:
+        if os.path.lexists(temp):
+            os.unlink(temp)
+
+
+def provenance_history(action, inputs, options):
+    """Return the HISTORY lines that record how an output was made.
+
+    Parameters
+    ----------
+    action : str
+        What was done, e.g. ``'stack'``.
+    inputs : iterable of str
+        A description of each input (e.g. ``ImageData.name``).
+    options : dict
+        Every option used, name to value.
+
+    Returns
+    -------
+    lines : list of str
+        The package name and version with a UTC time stamp, one line per input
+        and one line per option.
+
+    Examples
+    --------
+    >>> lines = provenance_history("stack", ["g.fits[0]"], {"Q": 8})
+    >>> lines[1:]
+    ['input 1: g.fits[0]', 'option Q = 8']
+    """
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    lines = [f"astro_colorgan {version} {action} {stamp} UTC"]
+    lines += [f"input {number}: {name}" for number, name in enumerate(inputs, start=1)]
+    lines += [f"option {key} = {_describe(value)}" for key, value in options.items()]
+    return lines
+
+
+def _describe(value):
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_describe(item) for item in value) + "]"
+    if isinstance(value, np.ndarray):
+        return _describe(value.tolist())
+    return " ".join(str(value).split()) if not isinstance(value, str) else value
+
+
+def make_rgb_hdu(rgb, *, wcs=None, history=()):
+    """Build a FITS primary HDU holding an RGB image as a ``(3, ny, nx)`` cube.
+
+    Parameters
+    ----------
+    rgb : `~numpy.ndarray`
+        The image, shape ``(ny, nx, 3)``, channels R, G, B, values in [0, 1];
+        NaN marks pixels without data. Row 0 is the bottom of the image (FITS order).
+    wcs : `~astropy.wcs.WCS`, optional
+        The 2-D celestial WCS of the pixel grid.
+    history : iterable of str, optional
+        Lines written as HISTORY cards (see `provenance_history`).
+
+    Returns
+    -------
+    hdu : `~astropy.io.fits.PrimaryHDU`
+        A float32 cube of shape ``(3, ny, nx)`` with planes in R, G, B order,
+        the 2-D celestial WCS on axes 1 and 2 and a third axis labelled RGB.
+    """
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"rgb must have shape (ny, nx, 3), not {rgb.shape}")
+    cube = np.empty((3,) + rgb.shape[:2], dtype=np.float32)
+    for plane in range(3):
+        cube[plane] = rgb[:, :, plane]
+    header = fits.Header()
+    if wcs is not None:
+        if wcs.naxis != 2:
+            raise ValueError(f"wcs must be a 2-D celestial WCS, not {wcs.naxis}-D")
+        header.update(wcs.to_header())
+        header["WCSAXES"] = 3
+        header["CTYPE3"] = ("RGB", "planes are colour channels: 1=R, 2=G, 3=B")
+        header["CRPIX3"] = 1.0
+        header["CRVAL3"] = 1.0
+        header["CDELT3"] = 1.0
+    header["CNAME3"] = ("colour plane 1=R 2=G 3=B", "order of the RGB planes")
+    header["COLORORD"] = ("RGB", "plane order of the colour cube")
+    for line in history:
+        header.add_history(line)
+    return fits.PrimaryHDU(data=cube, header=header)
+
+
+def write_fits(hdus, path, *, overwrite=False):
+    """Write HDUs to a FITS file, whole or not at all.
+
+    Parameters
+    ----------
+    hdus : `~astropy.io.fits.HDUList`, HDU or list of HDUs
+        What to write; a first HDU that is not primary gets an empty primary
+        HDU in front.
+    path : str or `~pathlib.Path`
+        The file to write.
+    overwrite : bool, optional
+        Whether an existing file may be replaced.
+
+    Raises
+    ------
+    FileExistsError
+        If the file exists and ``overwrite`` is `False`.
+    OSError
+        If the folder does not exist or is not writable.
+    """
+    if isinstance(hdus, fits.HDUList):
+        hdulist = hdus
+    else:
+        items = [hdus] if not isinstance(hdus, (list, tuple)) else list(hdus)
+        if items and not isinstance(items[0], fits.PrimaryHDU):
+            items.insert(0, fits.PrimaryHDU())
+        hdulist = fits.HDUList(items)
+    with _atomic_output(path, overwrite) as temp:
+        hdulist.writeto(temp, overwrite=True)
+
+
+def _to_8bit(rgb):
+    """Convert a float ``(ny, nx, 3)`` image to 8-bit RGBA, flipped for display."""
+    ny, nx = rgb.shape[:2]
+    out = np.empty((ny, nx, 4), dtype=np.uint8)
+    scaled = np.empty((ny, nx), dtype=np.float32)
+    for channel in range(3):
+        # flip vertically: image files start at the top, FITS arrays at the bottom
+        np.multiply(rgb[::-1, :, channel], 255.0, out=scaled)
+        np.nan_to_num(scaled, copy=False, nan=0.0)
+        np.clip(scaled, 0.0, 255.0, out=scaled)
+        np.rint(scaled, out=scaled)
+        out[:, :, channel] = scaled
+    out[:, :, 3] = np.where(np.isnan(rgb[::-1]).any(axis=2), 0, 255)
+    return out
+
+
+def _avm_for(wcs, shape):
+    """Return the pyavm AVM object of ``wcs`` or `None` with a warning."""
+    from pyavm import AVM
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            avm = AVM.from_wcs(wcs, shape=shape)
+    except Exception as exc:  # pyavm raises plain Exception for unknown frames
+        warnings.warn(f"AVM tags not written: {exc}", AstropyUserWarning)
+        return None
+    for item in caught:
+        warnings.warn(f"AVM tags: {item.message}", AstropyUserWarning)
+    return avm
+
+
+def write_rgb_image(rgb, path, *, wcs=None, overwrite=False, format=None):
+    """Write an RGB image as PNG, JPEG or TIFF, with AVM tags for its WCS.
+
+    Parameters
+    ----------
+    rgb : `~numpy.ndarray`
+        The image, shape ``(ny, nx, 3)``, channels R, G, B, values in [0, 1]
+        (clipped). Row 0 is the bottom of the image (FITS order); the file is
+        flipped so that it displays the right way up. NaN pixels become
+        transparent in PNG and black in JPEG and TIFF.
+    path : str or `~pathlib.Path`
+        The file to write.
+    wcs : `~astropy.wcs.WCS`, optional
+        The 2-D celestial WCS of the image, embedded as AVM tags (pyavm).
+    overwrite : bool, optional
+        Whether an existing file may be replaced.
+    format : {'png', 'jpeg', 'tiff'}, optional
+        The format, by default from the file extension.
+
+    Raises
+    ------
+    FileExistsError
+        If the file exists and ``overwrite`` is `False`.
+    OSError
+        If the folder does not exist or is not writable.
+    ValueError
+        If ``rgb`` has the wrong shape or the format is not supported.
+    """
+    from PIL import Image
+
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"rgb must have shape (ny, nx, 3), not {rgb.shape}")
+    kind = image_format(path, format)
+    check_output_path(path, overwrite=overwrite)
+    pixels = _to_8bit(rgb)
+    avm = _avm_for(wcs, rgb.shape[:2]) if wcs is not None else None
+    if kind == "PNG":
+        # an alpha channel only where some pixels hold no data
+        keep = 4 if not pixels[:, :, 3].all() else 3
+    else:
+        keep = 3
+    image = Image.fromarray(np.ascontiguousarray(pixels[:, :, :keep]))
+    options = {"quality": 95} if kind == "JPEG" else {}
+    if kind == "TIFF" and avm is not None:
+        options["tiffinfo"] = {_TIFF_XMP_TAG: avm.to_xmp()}
+    with _atomic_output(path, overwrite) as temp:
+        image.save(temp, format=kind, **options)
+        if avm is not None and kind in ("PNG", "JPEG"):
+            avm.embed(temp, temp)
