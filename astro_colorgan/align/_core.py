@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["interpolation_order", "reproject_image"]
+__all__ = ["INTERPOLATION_ORDERS", "interpolation_order", "reproject_image"]
 
 _ORDERS = {
     "nearest-neighbor": 0,
@@ -11,6 +11,9 @@ _ORDERS = {
     "biquadratic": 2,
     "bicubic": 3,
 }
+
+#: names of the interpolation orders 0 to 3
+INTERPOLATION_ORDERS = ("nearest-neighbor", "bilinear", "biquadratic", "bicubic")
 
 # projections whose pixel <-> sky transformations are defined both ways wherever the
 # images can overlap; others get reproject's slower round-trip check

@@ -131,7 +131,8 @@ def align_images(images, *, reference=None, order="bilinear", exact=False,
         Accept images without a celestial WCS when all have one shape: they
         are stacked as they are, taken to share one pixel grid.
     hdu : int or str, optional
-        The HDU to read from files with several image HDUs.
+        The HDU to read from image files with several image HDUs (not from a
+        reference file: use ``'file.fits[ext]'`` there).
     dtype : {`numpy.float32`, `numpy.float64`}, optional
         The float type of the output.
 
@@ -154,7 +155,7 @@ def align_images(images, *, reference=None, order="bilinear", exact=False,
     images = _unique_names([read_image(image, hdu=hdu, dtype=dtype) for image in images])
     reference_grid = None
     if reference is not None:
-        reference_grid = parse_reference(reference, hdu=hdu)
+        reference_grid = parse_reference(reference)
         for image in images:
             if image.wcs is None:
                 raise ValueError(_no_wcs_message(image, "the reference grid"))

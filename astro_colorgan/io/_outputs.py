@@ -114,7 +114,8 @@ def check_output_path(path, *, overwrite=False):
 
 def _reserve_temp(folder, basename):
     """Create an empty, uniquely named hidden file in ``folder`` and return its path."""
-    temp = os.path.join(folder, f".{basename}.{uuid.uuid4().hex[:12]}.part")
+    # the name keeps the extension, which decides e.g. gzip compression of FITS files
+    temp = os.path.join(folder, f".tmp-{uuid.uuid4().hex[:12]}-{basename}")
     descriptor = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
     os.close(descriptor)
     return temp
