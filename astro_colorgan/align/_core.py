@@ -122,9 +122,13 @@ def reproject_image(data, wcs_in, wcs_out, shape_out, *, order="bilinear", exact
     invalid = np.isnan(data)
     valid = None
     if order >= 2 and invalid.any():
-        # a spline through NaN is NaN everywhere: interpolate zeros and the coverage apart
+        # a spline through NaN is NaN everywhere: fill holes with their nearest valid
+        # value (no ringing) and interpolate the coverage apart
+        from scipy.ndimage import distance_transform_edt
+
         valid = (~invalid).astype(dtype)
-        data = np.where(invalid, 0, data).astype(dtype, copy=False)
+        nearest = distance_transform_edt(invalid, return_distances=False, return_indices=True)
+        data = data[tuple(nearest)]
     roundtrip = _needs_roundtrip(wcs_in, wcs_out)
     rows = max(1, _BLOCK_PIXELS // (x1 - x0))
     block = np.empty((min(rows, y1 - y0), x1 - x0), dtype=dtype)

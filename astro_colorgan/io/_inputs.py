@@ -327,7 +327,10 @@ def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype
         wcs_in = _celestial_wcs(data.wcs, name)
         header = _header_from_meta(data.meta)
         if getattr(data, "unit", None) is not None and "BUNIT" not in header:
-            header["BUNIT"] = data.unit.to_string("fits")
+            try:
+                header["BUNIT"] = data.unit.to_string("fits")
+            except ValueError:  # units outside the FITS standard, e.g. electron
+                header["BUNIT"] = data.unit.to_string()
     elif isinstance(data, tuple):
         if len(data) != 2:
             raise TypeError("a tuple input must be (array, WCS or Header)")

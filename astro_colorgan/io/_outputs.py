@@ -301,6 +301,24 @@ def _avm_for(wcs, shape):
         return None
     for item in caught:
         warnings.warn(f"AVM tags: {item.message}", AstropyUserWarning)
+    scale, rotation = avm.Spatial.Scale, avm.Spatial.Rotation
+    if scale is not None and rotation is not None and scale[1] < 0:
+        # pyavm may describe the WCS as (+x, -y, rotation); its own reader (and others)
+        # then lose 180 degrees: use the equivalent (-x, +y, rotation + 180) instead
+        avm.Spatial.Scale = [-scale[0], -scale[1]]
+        avm.Spatial.Rotation = (float(rotation) + 360.0) % 360.0 - 180.0
+    scale = avm.Spatial.Scale
+    if scale is not None and scale[0] > 0 and scale[1] > 0:
+        # mirrored sky (east to the right): Scale and Rotation cannot say so, a CD matrix can
+        from pyavm.wcs_utils import get_cd
+
+        avm.Spatial.CDMatrix = list(get_cd(wcs))
+        avm.Spatial.Scale = None
+        avm.Spatial.Rotation = None
+    if avm.Spatial.Equinox is None or not np.isfinite(float(avm.Spatial.Equinox)):
+        # ICRS has no equinox; AVM readers expect one and J2000 is its convention
+        if str(avm.Spatial.CoordinateFrame) in ("ICRS", "FK5"):
+            avm.Spatial.Equinox = "J2000"
     return avm
 
 
