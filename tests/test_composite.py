@@ -1,0 +1,254 @@
+"""Tests of channel mixing, stretches and `stack`."""
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.visualization import (
+    LinearStretch,
+    ManualInterval,
+    MinMaxInterval,
+    SqrtStretch,
+    ZScaleInterval,
+)
+from astropy.wcs import WCS
+
+from astro_colorgan import stack
+from astro_colorgan.composite import (
+    SkyPercentileInterval,
+    channel_matrix,
+    mix_channels,
+    resolve_stretch,
+    stretch_linked,
+    stretch_per_filter,
+)
+from astro_colorgan.data import get_sample_path
+from astro_colorgan.version import version
+
+from _stack_fields import measure_centroids, three_filter_field
+
+
+@pytest.fixture(scope="module")
+def composite_star_field():
+    return three_filter_field()
+
+
+@pytest.fixture(scope="module")
+def composite_samples():
+    return [get_sample_path(f"sample_{band}.fits") for band in "gri"]
+
+
+# ------------------------------------------------------------- alignment through stack
+
+
+def _channel_centroids(composite, positions):
+    expected = np.column_stack(composite.wcs.world_to_pixel(positions))
+    return expected, [measure_centroids(composite.rgb[:, :, k], expected) for k in range(3)]
+
+
+def test_stack_star_centroids_agree_across_channels_and_with_sky(composite_star_field):
+    """Three filters on grids with scales 0.20/0.26/0.31 arcsec, rotations 0/+15/-18 degrees."""
+    filters, positions = composite_star_field
+    composite = stack(filters, stretch=LinearStretch(), interval=MinMaxInterval())
+    expected, centroids = _channel_centroids(composite, positions)
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        offsets = np.hypot(*(centroids[a] - centroids[b]).T)
+        assert np.median(offsets) <= 0.1 and offsets.max() < 0.3
+    for channel in centroids:  # the output WCS puts every star where it is on the sky
+        offsets = np.hypot(*(channel - expected).T)
+        assert np.median(offsets) <= 0.1 and offsets.max() < 0.3
+
+
+def test_stack_default_stretch_keeps_stars_aligned(composite_star_field):
+    filters, positions = composite_star_field
+    composite = stack(filters)
+    _, centroids = _channel_centroids(composite, positions)
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        offsets = np.hypot(*(centroids[a] - centroids[b]).T)
+        assert np.median(offsets) <= 0.1
+
+
+def test_stack_keeps_nan_footprint(composite_star_field):
+    filters, _ = composite_star_field
+    composite = stack(filters)
+    assert composite.rgb.shape == composite.shape + (3,) and composite.rgb.dtype == np.float32
+    blank = np.isnan(composite.rgb)
+    assert np.array_equal(blank.any(axis=2), blank.all(axis=2))
+    assert np.array_equal(~blank[:, :, 0], composite.footprint)
+    assert np.array_equal(composite.footprint, composite.coverage.any(axis=0))
+    assert 0.2 < (~composite.footprint).mean() < 0.8  # blank corners of rotated grids
+    values = composite.rgb[~blank]
+    assert values.min() >= 0 and values.max() <= 1
+
+
+# ------------------------------------------------------------- channels
+
+
+def test_channel_matrix_orders_filters_blue_to_red():
+    np.testing.assert_array_equal(channel_matrix(1), np.ones((3, 1)))
+    np.testing.assert_array_equal(channel_matrix(3), [[0, 0, 1], [0, 1, 0], [1, 0, 0]])
+    two = channel_matrix(2)
+    np.testing.assert_array_equal(two[0], [0, 1])  # red from the redder filter
+    np.testing.assert_array_equal(two[1], [0.5, 0.5])  # synthesised green
+    np.testing.assert_array_equal(two[2], [1, 0])
+    for n in (4, 5, 7):
+        matrix = channel_matrix(n)
+        np.testing.assert_allclose(matrix.sum(axis=1), 1.0)
+        assert matrix[2, 0] == matrix[2].max() and matrix[0, -1] == matrix[0].max()
+        # red weight grows and blue weight falls along the spectrum
+        assert np.all(np.diff(matrix[0]) >= 0) and np.all(np.diff(matrix[2]) <= 0)
+    with pytest.raises(ValueError):
+        channel_matrix(0)
+
+
+def test_mix_channels_weights_and_gaps():
+    filters = np.ones((3, 4, 5), dtype=np.float32)
+    filters[0, 0, 0] = np.nan  # blue missing at one pixel
+    filters[:, 1, 1] = np.nan  # nothing at another
+    channels = mix_channels(filters, weights=[2.0, 1.0, 0.5])
+    np.testing.assert_allclose(channels[:, 3, 3], [0.5, 1.0, 2.0])  # R, G, B
+    np.testing.assert_allclose(channels[:, 0, 0], [0.5, 1.0, 0.0])
+    assert np.isnan(channels[:, 1, 1]).all()
+    with pytest.raises(ValueError, match="2 weight"):
+        mix_channels(filters, weights=[1, 2])
+
+
+# ------------------------------------------------------------- stretches
+
+
+def test_linked_stretch_preserves_colour():
+    rng = np.random.default_rng(5)
+    channels = rng.uniform(0.01, 1.0, (3, 30, 30)).astype(np.float32)
+    channels[:, 0, 0] = [50.0, 25.0, 5.0]  # far above the upper limit
+    rgb = stretch_linked(channels, stretch=resolve_stretch("asinh", Q=8),
+                         interval=ManualInterval(0.0, 1.0))
+    ratios_in = channels[0] / channels[1]
+    ratios_out = rgb[:, :, 0] / rgb[:, :, 1]
+    np.testing.assert_allclose(ratios_out, ratios_in, rtol=1e-4)
+    np.testing.assert_allclose(rgb[0, 0], [1.0, 0.5, 0.1], rtol=1e-5)  # saturated, same hue
+    assert rgb.max() <= 1.0 and rgb.min() >= 0.0
+
+
+def test_per_filter_stretch_normalises_each_filter():
+    rng = np.random.default_rng(6)
+    filters = rng.uniform(0, 1, (3, 20, 20)).astype(np.float32)
+    scaled = filters * np.array([1.0, 10.0, 100.0], dtype=np.float32)[:, None, None]
+    stretches = [SqrtStretch()] * 3
+    np.testing.assert_allclose(stretch_per_filter(scaled, stretches=stretches),
+                               stretch_per_filter(filters, stretches=stretches), atol=1e-5)
+
+
+def test_stack_linked_and_per_filter_differ_in_colour_balance(composite_samples):
+    linked = stack(composite_samples)
+    per_filter = stack(composite_samples, linked=False, stretch="sqrt")
+    assert linked.shape == per_filter.shape
+    assert np.array_equal(np.isnan(linked.rgb), np.isnan(per_filter.rgb))
+    mean_linked = np.nanmean(linked.rgb, axis=(0, 1))
+    mean_per_filter = np.nanmean(per_filter.rgb, axis=(0, 1))
+    assert not np.allclose(mean_linked, mean_per_filter, atol=0.01)
+    # a brighter red filter makes a redder image in linked mode only
+    redder = stack(composite_samples, weights=[1.0, 1.0, 3.0])
+    assert np.nanmean(redder.rgb[:, :, 0]) > np.nanmean(linked.rgb[:, :, 0]) + 0.01
+
+
+def test_sky_percentile_interval():
+    values = np.concatenate([np.random.default_rng(1).normal(0, 1, 10000), [np.nan, 1e6]])
+    vmin, vmax = SkyPercentileInterval(99.0, sky_sigma=1.0).get_limits(values)
+    assert vmin == pytest.approx(-1.0, abs=0.1) and 2.0 < vmax < 2.6
+    with pytest.raises(ValueError, match="upper_percentile"):
+        SkyPercentileInterval(0)
+
+
+@pytest.mark.parametrize("stretch", ["asinh", "linear", "sqrt", "log", "sinh", SqrtStretch()])
+def test_stack_accepts_every_stretch(stretch, composite_samples):
+    composite = stack(composite_samples, stretch=stretch, interval=ZScaleInterval(),
+                      background=False)
+    values = composite.rgb[composite.footprint]
+    assert values.min() >= 0 and values.max() <= 1 and values.std() > 0.01
+
+
+def test_stack_option_errors(composite_samples):
+    with pytest.raises(ValueError, match="unknown stretch 'gamma'"):
+        stack(composite_samples, stretch="gamma")
+    with pytest.raises(ValueError, match="Q must be positive"):
+        stack(composite_samples, Q=-1)
+    with pytest.raises(ValueError, match="2 weight"):
+        stack(composite_samples, weights=[1, 2])
+    with pytest.raises(ValueError, match="not negative"):
+        stack(composite_samples, weights=[1, -2, 1])
+    with pytest.raises(ValueError, match="needs linked=False"):
+        stack(composite_samples, stretch=["sqrt", "log", "asinh"])
+    with pytest.raises(TypeError, match="astropy.visualization interval"):
+        stack(composite_samples, interval=(0, 1))
+    with pytest.raises(TypeError, match="list of images"):
+        stack(composite_samples[0])
+    with pytest.raises(ValueError, match="no filters"):
+        stack([])
+
+
+def test_stack_per_filter_stretch_list(composite_samples):
+    composite = stack(composite_samples, linked=False, stretch=["sqrt", "log", "asinh"])
+    assert any("SqrtStretch" in line and "LogStretch" in line for line in composite.history)
+
+
+# ------------------------------------------------------------- numbers of filters
+
+
+@pytest.mark.parametrize("n_filters", [1, 2, 4, 5])
+def test_stack_any_number_of_filters(n_filters, composite_samples):
+    paths = (composite_samples * 2)[:n_filters]
+    composite = stack(paths)
+    assert composite.rgb.shape[2] == 3 and composite.coverage.shape[0] == n_filters
+    if n_filters == 1:  # grey
+        good = composite.footprint
+        np.testing.assert_allclose(composite.rgb[good, 0], composite.rgb[good, 2])
+    assert f"input {n_filters}: " in "\n".join(composite.history)
+
+
+def test_stack_without_background_keeps_the_sky(composite_star_field):
+    filters, _ = composite_star_field
+    lifted = [(data + 5.0, wcs) for data, wcs in filters]
+    subtracted = stack(lifted, stretch="linear", interval=ManualInterval(0, 1))
+    kept = stack(lifted, stretch="linear", interval=ManualInterval(0, 1), background=False)
+    assert np.nanmedian(subtracted.rgb) < 0.1 and np.nanmedian(kept.rgb) > 0.9
+
+
+# ------------------------------------------------------------- outputs
+
+
+def test_stack_history_records_version_inputs_and_options(composite_samples, tmp_path):
+    composite = stack(composite_samples, Q=9.5, weights=[1.0, 0.9, 1.1])
+    path = tmp_path / "composite.fits"
+    composite.write_fits(path)
+    with fits.open(path) as hdulist:
+        header = hdulist[0].header
+        cube = hdulist[0].data
+    history = list(header["HISTORY"])
+    assert history[0].startswith(f"astro_colorgan {version} stack")
+    for number, band in enumerate("gri", start=1):
+        assert f"input {number}: sample_{band}.fits[0]" in history
+    options = {line.split(" = ")[0][len("option "):] for line in history if " = " in line}
+    assert options >= {"background", "box_size", "stretch", "Q", "interval", "linked",
+                       "weights", "hdu", "reference", "order", "exact", "allow_no_wcs"}
+    assert "option Q = 9.5" in history and "option weights = [1, 0.9, 1.1]" in history
+    assert cube.shape == (3,) + composite.shape and cube.dtype.str[1:] == "f4"
+    np.testing.assert_array_equal(cube[0], composite.rgb[:, :, 0])  # plane 1 = R
+    celestial = WCS(header).celestial
+    np.testing.assert_allclose(celestial.pixel_to_world_values(10, 20),
+                               composite.wcs.pixel_to_world_values(10, 20))
+    with pytest.raises(FileExistsError):
+        composite.write_fits(path)
+
+
+def test_stack_image_has_transparent_gaps_and_avm(composite_samples, tmp_path):
+    from PIL import Image
+    from pyavm import AVM
+
+    composite = stack(composite_samples)
+    path = tmp_path / "composite.png"
+    composite.write_image(path)
+    with Image.open(path) as image:
+        alpha = np.array(image)[:, :, 3]
+    np.testing.assert_array_equal(alpha == 0, ~composite.footprint[::-1])
+    avm = AVM.from_image(str(path))
+    np.testing.assert_allclose(avm.to_wcs().pixel_to_world_values(5.0, 7.0),
+                               composite.wcs.pixel_to_world_values(5.0, 7.0), atol=1e-9)
