@@ -50,27 +50,56 @@ def _needs_roundtrip(*wcs_list):
     return any(wcs.wcs.ctype[0][5:8] not in _INVERTIBLE for wcs in wcs_list)
 
 
-def _output_box(wcs_in, shape_in, wcs_out, shape_out):
-    """Rows and columns ``(y0, y1, x0, x1)`` of the output grid the input can reach."""
+def _outline(wcs_in, shape_in, wcs_out):
+    """The outline of the input in output pixel coordinates, or `None` if it cannot be placed."""
     from ._grid import _edge_pixels
 
-    xs, ys = _edge_pixels(shape_in)
-    # the outline alone misses an input that contains the output grid: add its interior
-    gy, gx = np.meshgrid(np.linspace(-0.5, shape_in[0] - 0.5, 9),
-                         np.linspace(-0.5, shape_in[1] - 0.5, 9), indexing="ij")
-    xs, ys = np.concatenate([xs, gx.ravel()]), np.concatenate([ys, gy.ravel()])
+    xs, ys = _edge_pixels(shape_in, samples=64)
     with np.errstate(invalid="ignore"):
         x_out, y_out = wcs_out.world_to_pixel(wcs_in.pixel_to_world(xs, ys))
-    x_out, y_out = np.asarray(x_out), np.asarray(y_out)
-    good = np.isfinite(x_out) & np.isfinite(y_out)
-    if not good.all():
-        # part of the input cannot be placed on the output projection: do it all
-        return 0, shape_out[0], 0, shape_out[1]
-    y0 = int(np.clip(np.floor(y_out.min()) - 1, 0, shape_out[0]))
-    y1 = int(np.clip(np.ceil(y_out.max()) + 2, 0, shape_out[0]))
-    x0 = int(np.clip(np.floor(x_out.min()) - 1, 0, shape_out[1]))
-    x1 = int(np.clip(np.ceil(x_out.max()) + 2, 0, shape_out[1]))
-    return y0, y1, x0, x1
+    x_out, y_out = np.asarray(x_out, dtype=float), np.asarray(y_out, dtype=float)
+    if not (np.isfinite(x_out).all() and np.isfinite(y_out).all()):
+        return None
+    return x_out, y_out
+
+
+def _clip_below(xs, ys, limit, keep_above):
+    """Sutherland-Hodgman step: the part of a polygon above (or below) ``y = limit``."""
+    inside = ys >= limit if keep_above else ys <= limit
+    if inside.all() or not inside.any():
+        return (xs, ys) if inside.all() else (xs[:0], ys[:0])
+    out_x, out_y = [], []
+    for i in range(len(xs)):
+        j = i - 1
+        if inside[i] != inside[j]:
+            t = (limit - ys[j]) / (ys[i] - ys[j])
+            out_x.append(xs[j] + t * (xs[i] - xs[j]))
+            out_y.append(limit)
+        if inside[i]:
+            out_x.append(xs[i])
+            out_y.append(ys[i])
+    return np.array(out_x), np.array(out_y)
+
+
+def _columns(outline, start, stop, nx):
+    """Output columns ``(x0, x1)`` the input covers in rows ``start:stop``, or `None`."""
+    if outline is None:
+        return 0, nx
+    xs, ys = _clip_below(*outline, start - 1.5, keep_above=True)
+    xs, ys = _clip_below(xs, ys, stop + 0.5, keep_above=False)
+    if len(xs) == 0:
+        return None
+    x0 = int(np.clip(np.floor(xs.min()) - 1, 0, nx))
+    x1 = int(np.clip(np.ceil(xs.max()) + 2, 0, nx))
+    return (x0, x1) if x1 > x0 else None
+
+
+def _rows(outline, ny):
+    if outline is None:
+        return 0, ny
+    y0 = int(np.clip(np.floor(outline[1].min()) - 1, 0, ny))
+    y1 = int(np.clip(np.ceil(outline[1].max()) + 2, 0, ny))
+    return y0, y1
 
 
 def reproject_image(data, wcs_in, wcs_out, shape_out, *, order="bilinear", exact=False,
@@ -114,8 +143,9 @@ def reproject_image(data, wcs_in, wcs_out, shape_out, *, order="bilinear", exact
     elif out.shape != tuple(shape_out):
         raise ValueError(f"out has shape {out.shape}, not {tuple(shape_out)}")
     out.fill(np.nan)
-    y0, y1, x0, x1 = _output_box(wcs_in, data.shape, wcs_out, shape_out)
-    if y1 <= y0 or x1 <= x0:
+    outline = _outline(wcs_in, data.shape, wcs_out)
+    y0, y1 = _rows(outline, shape_out[0])
+    if y1 <= y0:
         return out
     dtype = out.dtype if out.dtype.kind == "f" else np.dtype(np.float32)
     data = np.ascontiguousarray(data, dtype=dtype)
@@ -129,12 +159,18 @@ def reproject_image(data, wcs_in, wcs_out, shape_out, *, order="bilinear", exact
         valid = (~invalid).astype(dtype)
         nearest = distance_transform_edt(invalid, return_distances=False, return_indices=True)
         data = data[tuple(nearest)]
+    del invalid
     roundtrip = _needs_roundtrip(wcs_in, wcs_out)
-    rows = max(1, _BLOCK_PIXELS // (x1 - x0))
-    block = np.empty((min(rows, y1 - y0), x1 - x0), dtype=dtype)
+    rows = max(1, _BLOCK_PIXELS // shape_out[1])
+    buffer = np.empty(rows * shape_out[1], dtype=dtype)
     for start in range(y0, y1, rows):
         stop = min(y1, start + rows)
-        part = block[: stop - start]
+        columns = _columns(outline, start, stop, shape_out[1])
+        if columns is None:
+            continue
+        x0, x1 = columns
+        # a contiguous block, as reproject's output_array must be
+        part = buffer[: (stop - start) * (x1 - x0)].reshape(stop - start, x1 - x0)
         sub_wcs = wcs_out[start:stop, x0:x1]
         if exact:
             values, footprint = reproject_exact((data, wcs_in), sub_wcs, shape_out=part.shape)

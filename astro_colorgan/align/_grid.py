@@ -15,10 +15,10 @@ MAX_GRID_PIXELS = 2**30
 _EDGE_SAMPLES = 8
 
 
-def _edge_pixels(shape):
+def _edge_pixels(shape, samples=_EDGE_SAMPLES):
     """Pixel positions (x, y) along the outer edges of an image, counter-clockwise."""
     ny, nx = shape
-    t = np.linspace(0.0, 1.0, _EDGE_SAMPLES, endpoint=False)
+    t = np.linspace(0.0, 1.0, samples, endpoint=False)
     x0, x1, y0, y1 = -0.5, nx - 0.5, -0.5, ny - 0.5
     xs = np.concatenate([x0 + t * (x1 - x0), np.full_like(t, x1), x1 - t * (x1 - x0),
                          np.full_like(t, x0)])

@@ -43,7 +43,7 @@ def _source_mask(residual, rms, valid, *, nsigma, npixels, dilate):
     """Flag sources: groups of ``npixels`` pixels whose 3x3 mean lies ``nsigma`` above the sky."""
     from scipy import ndimage
 
-    filled = np.where(valid, residual, 0).astype(np.float32, copy=False)
+    filled = np.where(valid, residual, np.float32(0)).astype(np.float32, copy=False)
     smoothed = ndimage.uniform_filter(filled, size=3)
     # the mean of 3 x 3 pixels has a third of the noise of one pixel
     above = smoothed > nsigma * np.asarray(rms, dtype=np.float32) / 3.0
@@ -58,6 +58,43 @@ def _source_mask(residual, rms, valid, *, nsigma, npixels, dilate):
     if dilate > 0 and sources.any():
         sources = ndimage.binary_dilation(sources, iterations=dilate)
     return sources
+
+
+def _mesh_weights(size, box):
+    """``(size, n_boxes)`` linear interpolation weights from box centres to pixels."""
+    starts = np.arange(0, size, box)
+    centres = (starts + np.minimum(starts + box, size)) / 2.0 - 0.5
+    weights = np.zeros((size, len(centres)), dtype=np.float32)
+    pixels = np.arange(size)
+    if len(centres) == 1:
+        weights[:, 0] = 1
+        return weights
+    left = np.clip(np.searchsorted(centres, pixels) - 1, 0, len(centres) - 2)
+    t = np.clip((pixels - centres[left]) / (centres[left + 1] - centres[left]), 0, 1)
+    weights[pixels, left] = 1 - t
+    weights[pixels, left + 1] += t
+    return weights
+
+
+def _find_sources(data, mask, box_size, *, sigma_clip, filter_size, nsigma, npixels, dilate):
+    """Source mask from a first, quick background: on every other pixel, linearly interpolated."""
+    step = 2 if min(data.shape) >= 512 else 1
+    box = np.atleast_1d(box_size) // step
+    sub_mask = mask[::step, ::step]
+    first = _background2d(data[::step, ::step], tuple(np.broadcast_to(box, 2)),
+                          mask=None, coverage_mask=sub_mask if sub_mask.any() else None,
+                          sigma_clip=sigma_clip, filter_size=filter_size)
+    if first is None:
+        return None
+    mesh = np.asarray(first.background_mesh, dtype=np.float32)
+    mesh = np.where(np.isfinite(mesh), mesh, np.nanmedian(mesh))
+    full_box = np.broadcast_to(box * step, 2)
+    background = (_mesh_weights(data.shape[0], full_box[0]) @ mesh
+                  @ _mesh_weights(data.shape[1], full_box[1]).T)
+    residual = np.subtract(data, background, dtype=np.float32)
+    del background
+    return _source_mask(residual, first.background_rms_median, ~mask, nsigma=nsigma,
+                        npixels=npixels, dilate=dilate)
 
 
 def _background2d(data, box_size, *, mask, coverage_mask, sigma_clip, filter_size):
@@ -87,10 +124,11 @@ def estimate_background(data, *, mask=None, box_size=None, filter_size=3, sigma=
 
     The background is the sigma-clipped median in boxes of ``box_size``
     pixels, median-filtered over ``filter_size`` boxes and interpolated. With
-    ``mask_sources``, a first estimate finds the sources (groups of at least
+    ``mask_sources``, a first, quick estimate (on every other pixel of large
+    images, interpolated linearly) finds the sources (groups of at least
     ``npixels`` pixels whose 3x3 mean lies ``nsigma`` standard deviations of
     that mean above the sky, grown by ``dilate`` pixels), which are masked
-    for a second estimate.
+    for the final estimate.
 
     Parameters
     ----------
@@ -136,6 +174,14 @@ def estimate_background(data, *, mask=None, box_size=None, filter_size=3, sigma=
         image = read_image(data)
         data = image.data
         mask = image.mask if mask is None else (image.mask | np.asarray(mask, dtype=bool))
+    return _estimate(data, mask, box_size=box_size, filter_size=filter_size, sigma=sigma,
+                     mask_sources=mask_sources, nsigma=nsigma, npixels=npixels, dilate=dilate,
+                     want_rms=True)
+
+
+def _estimate(data, mask, *, box_size, filter_size, sigma, mask_sources, nsigma, npixels,
+              dilate, want_rms):
+    """`estimate_background` on a float array and its full mask; rms only if ``want_rms``."""
     valid = ~mask
     if box_size is None:
         box_size = default_box_size(data.shape)
@@ -143,20 +189,21 @@ def estimate_background(data, *, mask=None, box_size=None, filter_size=3, sigma=
     if min(data.shape) < _MIN_MESH_SIZE:
         return _constant_background(data, valid, sigma)
     coverage = mask if mask.any() else None
-    bkg = _background2d(data, box_size, mask=None, coverage_mask=coverage,
-                        sigma_clip=sigma_clip, filter_size=filter_size)
+    if mask_sources:
+        sources = _find_sources(data, mask, box_size, sigma_clip=sigma_clip,
+                                filter_size=filter_size, nsigma=nsigma, npixels=npixels,
+                                dilate=dilate)
+        if sources is not None:
+            log.debug(f"background: {sources.mean():.1%} of the pixels masked as sources")
+        bkg = _background2d(data, box_size, mask=sources, coverage_mask=coverage,
+                            sigma_clip=sigma_clip, filter_size=filter_size)
+    else:
+        bkg = _background2d(data, box_size, mask=None, coverage_mask=coverage,
+                            sigma_clip=sigma_clip, filter_size=filter_size)
     if bkg is None:
         return _constant_background(data, valid, sigma)
-    if mask_sources:
-        sources = _source_mask(data - bkg.background, bkg.background_rms, valid,
-                               nsigma=nsigma, npixels=npixels, dilate=dilate)
-        log.debug(f"background: {sources.mean():.1%} of the pixels masked as sources")
-        second = _background2d(data, box_size, mask=sources & valid, coverage_mask=coverage,
-                               sigma_clip=sigma_clip, filter_size=filter_size)
-        if second is not None:
-            bkg = second
     background = np.asarray(bkg.background, dtype=data.dtype)
-    rms = np.asarray(bkg.background_rms, dtype=data.dtype)
+    rms = np.asarray(bkg.background_rms, dtype=data.dtype) if want_rms else None
     return background, rms
 
 
@@ -201,8 +248,14 @@ def subtract_background(image, **kwargs):
     True
     """
     image = read_image(image)
-    background, _ = estimate_background(image.data, mask=image.mask, **kwargs)
-    data = image.data - background
+    options = dict(box_size=None, filter_size=3, sigma=3.0, mask_sources=True, nsigma=3.0,
+                   npixels=10, dilate=3)
+    unknown = set(kwargs) - set(options)
+    if unknown:
+        raise TypeError(f"unknown background option(s): {', '.join(sorted(unknown))}")
+    options.update(kwargs)
+    background, _ = _estimate(image.data, image.mask, want_rms=False, **options)
+    data = np.subtract(image.data, background, out=background)
     data[image.mask] = np.nan
     return ImageData(data=data, mask=image.mask.copy(), wcs=image.wcs,
                      header=image.header.copy(), name=image.name)

@@ -4,7 +4,7 @@ import colorsys
 
 import numpy as np
 
-__all__ = ["channel_matrix", "mix_channels"]
+__all__ = ["channel_matrix", "mix_block", "mix_channels", "weighted_matrix"]
 
 
 def channel_matrix(n_filters):
@@ -49,6 +49,43 @@ def channel_matrix(n_filters):
     return tints / tints.sum(axis=1, keepdims=True)
 
 
+def mix_block(filters, matrix, out=None):
+    """Combine a block of filter images into R, G, B with a ``(3, n)`` (weighted) matrix.
+
+    Parameters
+    ----------
+    filters : `~numpy.ndarray`
+        Shape ``(n, ny, nx)``; NaN where a filter has no data (it then adds nothing).
+    matrix : `~numpy.ndarray`
+        Shape ``(3, n)``, weights included.
+    out : `~numpy.ndarray`, optional
+        Float array of shape ``(3, ny, nx)`` for the result.
+
+    Returns
+    -------
+    channels : `~numpy.ndarray`
+        Shape ``(3, ny, nx)``; NaN where no filter has data.
+    """
+    n = filters.shape[0]
+    dtype = np.result_type(filters.dtype, np.float32)
+    if out is None:
+        out = np.zeros((3,) + filters.shape[1:], dtype=dtype)
+    else:
+        out.fill(0)
+    covered = np.zeros(filters.shape[1:], dtype=bool)
+    for index in range(n):
+        plane = filters[index]
+        valid = ~np.isnan(plane)
+        covered |= valid
+        plane = np.where(valid, plane, 0).astype(dtype, copy=False)
+        for channel in range(3):
+            factor = matrix[channel, index]
+            if factor != 0:
+                out[channel] += plane * dtype.type(factor)
+    out[:, ~covered] = np.nan
+    return out
+
+
 def mix_channels(filters, *, matrix=None, weights=None, dtype=np.float32):
     """Combine filter images into R, G, B channels.
 
@@ -72,24 +109,16 @@ def mix_channels(filters, *, matrix=None, weights=None, dtype=np.float32):
     filters = np.asarray(filters)
     if filters.ndim != 3:
         raise ValueError(f"filters must have shape (n, ny, nx), not {filters.shape}")
-    n = filters.shape[0]
-    matrix = channel_matrix(n) if matrix is None else np.asarray(matrix, dtype=float)
-    if matrix.shape != (3, n):
-        raise ValueError(f"matrix must have shape (3, {n}), not {matrix.shape}")
-    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    if weights.shape != (n,):
-        raise ValueError(f"{len(weights)} weight(s) given for {n} filter(s)")
-    channels = np.zeros((3,) + filters.shape[1:], dtype=dtype)
-    covered = np.zeros(filters.shape[1:], dtype=bool)
-    buffer = np.empty(filters.shape[1:], dtype=dtype)
-    for index in range(n):
-        valid = np.isfinite(filters[index])
-        covered |= valid
-        np.copyto(buffer, filters[index])
-        buffer[~valid] = 0
-        for channel in range(3):
-            factor = matrix[channel, index] * weights[index]
-            if factor != 0:
-                channels[channel] += buffer * buffer.dtype.type(factor)
-    channels[:, ~covered] = np.nan
-    return channels
+    return mix_block(filters, weighted_matrix(filters.shape[0], matrix=matrix, weights=weights),
+                     out=np.empty((3,) + filters.shape[1:], dtype=dtype))
+
+
+def weighted_matrix(n_filters, *, matrix=None, weights=None):
+    """Return the ``(3, n)`` channel matrix with each filter's column scaled by its weight."""
+    matrix = channel_matrix(n_filters) if matrix is None else np.asarray(matrix, dtype=float)
+    if matrix.shape != (3, n_filters):
+        raise ValueError(f"matrix must have shape (3, {n_filters}), not {matrix.shape}")
+    weights = np.ones(n_filters) if weights is None else np.asarray(weights, dtype=float)
+    if weights.shape != (n_filters,):
+        raise ValueError(f"{weights.size} weight(s) given for {n_filters} filter(s)")
+    return matrix * weights[None, :]

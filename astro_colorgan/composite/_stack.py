@@ -16,8 +16,9 @@ from ..io import (
     write_fits,
     write_rgb_image,
 )
-from ._channels import channel_matrix, mix_channels
-from ._stretch import SkyPercentileInterval, resolve_stretch, stretch_linked, stretch_per_filter
+from ._channels import channel_matrix, weighted_matrix
+from ._compose import compose
+from ._stretch import SkyPercentileInterval, resolve_stretch
 
 __all__ = ["CompositeImage", "stack"]
 
@@ -30,7 +31,9 @@ class CompositeImage:
     ----------
     rgb : `~numpy.ndarray`
         Float32, shape ``(ny, nx, 3)``, channels R, G, B in [0, 1], row 0 at
-        the bottom (FITS order); NaN where no filter has data.
+        the bottom (FITS order); NaN where no filter has data. It is a view of
+        a ``(3, ny, nx)`` cube (``np.moveaxis(rgb, -1, 0)`` gives it back
+        without a copy).
     wcs : `~astropy.wcs.WCS` or `None`
         The 2-D celestial WCS of the grid.
     footprint : `~numpy.ndarray`
@@ -152,9 +155,11 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
 
     Examples
     --------
+    >>> import numpy as np
     >>> from astro_colorgan import stack
     >>> from astro_colorgan.data import get_sample_path
-    >>> composite = stack([get_sample_path(f"sample_{band}.fits") for band in "gri"])
+    >>> paths = [get_sample_path(f"sample_{band}.fits") for band in "gri"]
+    >>> composite = stack(paths)  # doctest: +IGNORE_OUTPUT
     >>> composite.rgb.shape[2], bool(np.nanmax(composite.rgb) <= 1)
     (3, True)
     """
@@ -191,18 +196,11 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
     log.info(f"combining {n} filter(s) into R, G, B ({'linked' if linked else 'per-filter'} "
              "stretch)")
     matrix = channel_matrix(n)
-    if linked:
-        channels = mix_channels(aligned.data, matrix=matrix, weights=weights)
-        rgb = stretch_linked(channels, stretch=stretches[0], interval=interval)
-    else:
-        stretched = stretch_per_filter(aligned.data, stretches=stretches, interval=interval)
-        channels = mix_channels(stretched, matrix=matrix, weights=weights)
-        del stretched
-        rgb = np.moveaxis(channels, 0, -1).copy()
-        np.clip(rgb, 0, 1, out=rgb)
-    del channels
     coverage = aligned.footprint
     footprint = coverage.any(axis=0)
+    cube = compose(aligned.data, matrix=weighted_matrix(n, matrix=matrix, weights=weights),
+                   stretches=stretches, interval=interval, linked=linked)
+    rgb = np.moveaxis(cube, 0, -1)
     options = {
         "background": background,
         "box_size": box_size if box_size is not None else "auto",

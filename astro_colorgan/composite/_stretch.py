@@ -15,7 +15,10 @@ from astropy.visualization import (
 __all__ = [
     "STRETCHES",
     "SkyPercentileInterval",
+    "check_interval",
+    "lupton_block",
     "resolve_stretch",
+    "stretch_block",
     "stretch_linked",
     "stretch_per_filter",
 ]
@@ -112,13 +115,59 @@ class SkyPercentileInterval(BaseInterval):
                 f"sky_sigma={self.sky_sigma})")
 
 
-def _check_interval(interval):
+def check_interval(interval):
+    """Return ``interval``, or the default `SkyPercentileInterval` for `None`."""
     interval = SkyPercentileInterval() if interval is None else interval
     if not isinstance(interval, BaseInterval):
         raise TypeError(
             f"interval must be an astropy.visualization interval, not {type(interval).__name__}"
         )
     return interval
+
+
+def lupton_block(channels, *, vmin, vmax, stretch):
+    """Colour-preserving stretch of a block of R, G, B channels (Lupton et al. 2004).
+
+    Parameters
+    ----------
+    channels : `~numpy.ndarray`
+        Float, shape ``(3, ny, nx)``; NaN where there is no data. Overwritten.
+    vmin, vmax : float
+        The intensity limits that map to 0 and 1.
+    stretch : `~astropy.visualization.BaseStretch`
+        The stretch of the normalised intensity.
+
+    Returns
+    -------
+    channels : `~numpy.ndarray`
+        The input array, now holding values in [0, 1].
+    """
+    dtype = channels.dtype
+    scale = dtype.type(1.0 / (vmax - vmin))
+    channels -= dtype.type(vmin)
+    # normalised intensity x, then the common factor stretch(x) / x
+    x = np.mean(channels, axis=0, dtype=dtype)
+    x *= scale
+    np.clip(x, 0, None, out=x)
+    y = np.asarray(stretch(x, clip=False), dtype=dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(x > 0, y / x, 0).astype(dtype, copy=False)
+    factor *= scale
+    channels *= factor
+    np.clip(channels, 0, None, out=channels)
+    # hue-preserving saturation: divide all channels by the brightest one where it exceeds 1
+    peak = np.fmax(np.fmax(channels[0], channels[1]), channels[2])
+    over = peak > 1
+    channels[:, over] /= peak[over]
+    return channels
+
+
+def stretch_block(values, *, vmin, vmax, stretch):
+    """Normalise ``values`` to [0, 1] between ``vmin`` and ``vmax`` and stretch them (new array)."""
+    x = (values - values.dtype.type(vmin)) * values.dtype.type(1.0 / (vmax - vmin))
+    np.clip(x, 0, 1, out=x)
+    x = np.asarray(stretch(x, clip=False), dtype=values.dtype)
+    return np.clip(x, 0, 1, out=x)
 
 
 def stretch_linked(channels, *, stretch, interval=None):
@@ -144,33 +193,9 @@ def stretch_linked(channels, *, stretch, interval=None):
     rgb : `~numpy.ndarray`
         Shape ``(ny, nx, 3)``, values in [0, 1], NaN where there is no data.
     """
-    interval = _check_interval(interval)
-    dtype = channels.dtype if channels.dtype.kind == "f" else np.dtype(np.float32)
-    intensity = np.mean(channels, axis=0, dtype=dtype)
-    vmin, vmax = interval.get_limits(intensity)
-    scale = dtype.type(1.0 / (vmax - vmin))
-    # normalised intensity x, then the common factor stretch(x) / x, in place
-    x = intensity
-    x -= dtype.type(vmin)
-    x *= scale
-    np.clip(x, 0, None, out=x)
-    y = np.asarray(stretch(x, clip=False), dtype=dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(x > 0, y / x, 0).astype(dtype, copy=False)
-    factor *= scale
-    del x, y, intensity
-    rgb = np.empty(channels.shape[1:] + (3,), dtype=dtype)
-    peak = np.zeros(channels.shape[1:], dtype=dtype)
-    for index in range(3):
-        plane = channels[index] - dtype.type(vmin)
-        plane *= factor
-        np.clip(plane, 0, None, out=plane)
-        np.fmax(peak, plane, out=peak)
-        rgb[:, :, index] = plane
-    # hue-preserving saturation: divide all channels by the brightest one where it exceeds 1
-    over = peak > 1
-    rgb[over] /= peak[over][:, None]
-    return rgb
+    channels = np.array(channels, dtype=np.result_type(channels.dtype, np.float32))
+    vmin, vmax = check_interval(interval).get_limits(np.mean(channels, axis=0))
+    return np.moveaxis(lupton_block(channels, vmin=vmin, vmax=vmax, stretch=stretch), 0, -1)
 
 
 def stretch_per_filter(filters, *, stretches, interval=None):
@@ -194,12 +219,9 @@ def stretch_per_filter(filters, *, stretches, interval=None):
     intervals = interval if isinstance(interval, (list, tuple)) else [interval] * len(filters)
     if len(intervals) != len(filters) or len(stretches) != len(filters):
         raise ValueError(f"give one stretch and one interval per filter ({len(filters)})")
-    out = np.empty_like(filters, dtype=filters.dtype if filters.dtype.kind == "f"
-                        else np.float32)
+    filters = np.asarray(filters)
+    out = np.empty(filters.shape, dtype=np.result_type(filters.dtype, np.float32))
     for index, (plane, stretch, interval) in enumerate(zip(filters, stretches, intervals)):
-        vmin, vmax = _check_interval(interval).get_limits(plane)
-        x = (plane - vmin) / (vmax - vmin)
-        np.clip(x, 0, 1, out=x)
-        out[index] = stretch(x, clip=False)
-        np.clip(out[index], 0, 1, out=out[index])
+        vmin, vmax = check_interval(interval).get_limits(plane)
+        out[index] = stretch_block(plane, vmin=vmin, vmax=vmax, stretch=stretch)
     return out

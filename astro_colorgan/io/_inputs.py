@@ -4,8 +4,8 @@ Every function of the package that takes an image calls `read_image`, in the
 spirit of reproject's ``parse_input_data``.
 """
 
+import dataclasses
 import os
-import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +16,14 @@ from astropy.nddata import NDData
 from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS, FITSFixedWarning
 
+from ._fits import first_line, open_fits, select_hdu, split_path
+
 __all__ = ["ImageData", "read_image"]
 
 _ACCEPTED = (
     "a path (str or pathlib.Path, optionally 'file.fits[ext]'), an HDUList, an image HDU, "
     "an (array, WCS or Header) tuple, an NDData/CCDData or a 2-D array"
 )
-_EXT_SYNTAX = re.compile(r"^(?P<path>.+)\[(?P<ext>[^\[\]]+)\]$")
 
 
 @dataclass(eq=False)
@@ -66,97 +67,6 @@ class ImageData:
         return f"<ImageData {self.name!r} shape={self.shape} {wcs}>"
 
 
-def _parse_ext(text):
-    """Turn the ``ext`` of ``file.fits[ext]`` or an ``--hdu`` value into an HDU key."""
-    if not isinstance(text, str):
-        return text
-    text = text.strip()
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    if "," in text:
-        extname, _, ver = text.partition(",")
-        if re.fullmatch(r"\s*\d+\s*", ver):
-            return (extname.strip(), int(ver))
-    return text
-
-
-def _split_path(path):
-    """Split ``file.fits[ext]`` into ``(file.fits, ext)`` unless the name exists as is."""
-    text = os.fspath(path)
-    if os.path.exists(text):
-        return text, None
-    match = _EXT_SYNTAX.match(text)
-    if match is not None:
-        return match["path"], _parse_ext(match["ext"])
-    return text, None
-
-
-def _open_fits(path):
-    """Open a FITS file, turning astropy's many failure modes into one-line `OSError`."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No such file: {path}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"Is a directory, not a FITS file: {path}")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            hdulist = fits.open(path, lazy_load_hdus=False)
-        except OSError as exc:
-            raise OSError(f"Not a FITS file or corrupt: {path} ({_first_line(exc)})") from None
-    for item in caught:
-        message = _first_line(item.message)
-        if "truncated" in message:
-            hdulist.close()
-            raise OSError(f"Truncated FITS file: {path} ({message})")
-        if not issubclass(item.category, ResourceWarning):
-            warnings.warn(f"{os.path.basename(path)}: {message}", AstropyUserWarning)
-    return hdulist
-
-
-def _first_line(obj):
-    return " ".join(str(obj).split())
-
-
-def _image_hdus(hdulist):
-    """Indices of the HDUs of ``hdulist`` that hold an image with data."""
-    return [
-        index
-        for index, hdu in enumerate(hdulist)
-        if hdu.is_image and hdu.header.get("NAXIS", 0) >= 1 and len(hdu.shape) >= 1
-        and all(size > 0 for size in hdu.shape)
-    ]
-
-
-def _describe_hdu(hdulist, index):
-    name = hdulist[index].name
-    return f"{index}" if name in ("", "PRIMARY") else f"{index} {name}"
-
-
-def _select_hdu(hdulist, hdu, name):
-    """Pick the image HDU ``hdu`` of ``hdulist``, or its only image HDU."""
-    if hdu is not None:
-        key = _parse_ext(hdu)
-        try:
-            index = hdulist.index_of(key)
-        except (KeyError, IndexError):
-            raise ValueError(f"{name} has no HDU {key!r} ({len(hdulist)} HDUs)") from None
-        if index >= len(hdulist) or index < -len(hdulist):
-            raise ValueError(f"{name} has no HDU {key!r} ({len(hdulist)} HDUs)")
-        index = index % len(hdulist)
-        if index not in _image_hdus(hdulist):
-            raise ValueError(f"HDU {key!r} of {name} holds no image")
-        return index
-    candidates = _image_hdus(hdulist)
-    if not candidates:
-        raise ValueError(f"{name} holds no image HDU")
-    if len(candidates) > 1:
-        listed = ", ".join(_describe_hdu(hdulist, index) for index in candidates)
-        raise ValueError(
-            f"{name} holds several image HDUs ({listed}); choose one with hdu= / --hdu"
-        )
-    return candidates[0]
-
-
 def _celestial_wcs(wcs_or_header, name, fobj=None):
     """Return the 2-D celestial `~astropy.wcs.WCS` of a header or WCS, or `None`."""
     if wcs_or_header is None:
@@ -169,7 +79,7 @@ def _celestial_wcs(wcs_or_header, name, fobj=None):
                 wcs = WCS(wcs_or_header, fobj=fobj)
             except Exception as exc:  # wcslib raises many types for bad headers
                 warnings.warn(
-                    f"{name}: ignoring an invalid WCS ({_first_line(exc)})", AstropyUserWarning
+                    f"{name}: ignoring an invalid WCS ({first_line(exc)})", AstropyUserWarning
                 )
                 return None
         else:
@@ -213,14 +123,26 @@ def _to_2d(array, name, plane):
     return array
 
 
-def _from_hdu(hdu, name, plane, fobj):
+def _from_hdu(hdu, name, plane, fobj, dtype):
+    """The float data, celestial WCS and header of an image HDU."""
     try:
         raw = hdu.data
     except (TypeError, ValueError, OSError) as exc:
-        raise OSError(f"Cannot read the data of {name}: {_first_line(exc)}") from None
-    raw = _to_2d(raw, name, plane)
+        raise OSError(f"Cannot read the data of {name}: {first_line(exc)}") from None
     header = hdu.header.copy()
-    return raw, None, _celestial_wcs(header, name, fobj=fobj), header
+    array = np.array(_to_2d(raw, name, plane), dtype=dtype)
+    return array, _celestial_wcs(header, name, fobj=fobj), header
+
+
+def _array_and_mask(values, mask, name, plane, dtype):
+    """A float copy of an array (or masked array) and its mask (or `None`)."""
+    if np.ma.isMaskedArray(values):
+        if values.mask is not np.ma.nomask:
+            own = np.broadcast_to(values.mask, values.shape)
+            mask = own if mask is None else (own | mask)
+        values = values.data
+    array = np.array(_to_2d(np.asarray(values), name, plane), dtype=dtype)
+    return array, None if mask is None else _to_2d(np.asarray(mask, dtype=bool), name, plane)
 
 
 def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype=np.float64):
@@ -295,35 +217,31 @@ def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype
     if isinstance(data, ImageData):
         image = data
         if image.data.dtype != dtype:
-            image = ImageData(image.data.astype(dtype), image.mask, image.wcs, image.header,
-                              image.name)
+            image = dataclasses.replace(image, data=image.data.astype(dtype))
         if wcs is not None:
-            image.wcs = _celestial_wcs(wcs, image.name)
+            image = dataclasses.replace(image, wcs=_celestial_wcs(wcs, image.name))
         return _check_wcs(image, allow_no_wcs)
     if isinstance(data, (str, Path)):
-        path, ext = _split_path(data)
-        if hdu is None:
-            hdu = ext
-        with _open_fits(path) as hdulist:
-            index = _select_hdu(hdulist, hdu, os.path.basename(path))
+        path, ext = split_path(data)
+        with open_fits(path) as hdulist:
+            index = select_hdu(hdulist, ext if hdu is None else hdu, os.path.basename(path))
             name = f"{os.path.basename(path)}[{index}]"
-            raw, mask_in, wcs_in, header = _from_hdu(hdulist[index], name, plane, hdulist)
-            array = np.array(raw, dtype=dtype)
+            array, wcs_in, header = _from_hdu(hdulist[index], name, plane, hdulist, dtype)
+        mask_in = None
     elif isinstance(data, fits.HDUList):
         base = os.path.basename(data.filename() or "") or "HDUList"
-        index = _select_hdu(data, hdu, base)
+        index = select_hdu(data, hdu, base)
         name = f"{base}[{index}]"
-        raw, mask_in, wcs_in, header = _from_hdu(data[index], name, plane, data)
-        array = np.array(raw, dtype=dtype)
+        array, wcs_in, header = _from_hdu(data[index], name, plane, data, dtype)
+        mask_in = None
     elif isinstance(data, (fits.PrimaryHDU, fits.ImageHDU)):
         name = type(data).__name__ + (f" {data.name}" if data.name not in ("", "PRIMARY") else "")
-        raw, mask_in, wcs_in, header = _from_hdu(data, name, plane, None)
-        array = np.array(raw, dtype=dtype)
+        array, wcs_in, header = _from_hdu(data, name, plane, None, dtype)
+        mask_in = None
     elif isinstance(data, NDData):
         name = type(data).__name__
-        array = np.array(_to_2d(data.data, name, plane), dtype=dtype)
-        if data.mask is not None:
-            mask_in = _to_2d(np.broadcast_to(data.mask, np.shape(data.data)), name, plane)
+        mask = None if data.mask is None else np.broadcast_to(data.mask, np.shape(data.data))
+        array, mask_in = _array_and_mask(data.data, mask, name, plane, dtype)
         wcs_in = _celestial_wcs(data.wcs, name)
         header = _header_from_meta(data.meta)
         if getattr(data, "unit", None) is not None and "BUNIT" not in header:
@@ -335,7 +253,7 @@ def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype
         if len(data) != 2:
             raise TypeError("a tuple input must be (array, WCS or Header)")
         name = "array"
-        array_in, wcs_or_header = data
+        values, wcs_or_header = data
         if not isinstance(wcs_or_header, (WCS, fits.Header)) and not hasattr(
             wcs_or_header, "low_level_wcs"
         ):
@@ -343,19 +261,12 @@ def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype
                 "the second element of an (array, wcs) tuple must be a WCS or a Header, "
                 f"not {type(wcs_or_header).__name__}"
             )
-        mask_in = np.ma.getmask(array_in) if np.ma.isMaskedArray(array_in) else None
-        array = np.array(_to_2d(np.ma.getdata(array_in), name, plane), dtype=dtype)
-        if mask_in is not None and mask_in is not np.ma.nomask:
-            mask_in = _to_2d(np.broadcast_to(mask_in, np.shape(array_in)), name, plane)
-        else:
-            mask_in = None
+        array, mask_in = _array_and_mask(values, None, name, plane, dtype)
         wcs_in = _celestial_wcs(wcs_or_header, name)
         header = wcs_or_header.copy() if isinstance(wcs_or_header, fits.Header) else fits.Header()
     elif isinstance(data, (np.ndarray, list)):
         name = "array"
-        if np.ma.isMaskedArray(data) and data.mask is not np.ma.nomask:
-            mask_in = _to_2d(np.broadcast_to(data.mask, data.shape), name, plane)
-        array = np.array(_to_2d(np.ma.getdata(data), name, plane), dtype=dtype)
+        array, mask_in = _array_and_mask(data, None, name, plane, dtype)
         wcs_in, header = None, fits.Header()
     else:
         raise TypeError(f"Cannot read an image from {type(data).__name__}; expected {_ACCEPTED}")
