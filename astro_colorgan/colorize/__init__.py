@@ -1,0 +1,3 @@
+"""Colorizing single-band images with a trained model."""
+
+__all__ = []

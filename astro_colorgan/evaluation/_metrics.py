@@ -1,0 +1,86 @@
+"""The metrics of the evaluation protocol, computed with scikit-image."""
+
+import numpy as np
+
+__all__ = ["METRIC_NAMES", "colourfulness", "image_metrics", "mean_metrics"]
+
+#: Metrics reported per image, in table order.
+METRIC_NAMES = ("psnr", "rmse", "ssim", "de00_all", "de00_fg", "de00_coloured",
+                "colourfulness_ratio")
+
+
+def colourfulness(rgb):
+    """Colourfulness of Hasler & Süsstrunk (2003) on 0–255 RGB.
+
+    Parameters
+    ----------
+    rgb : `numpy.ndarray`
+        ``(ny, nx, 3)`` RGB in [0, 1].
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> colourfulness(np.full((4, 4, 3), 0.5))
+    0.0
+    """
+    r, g, b = (255.0 * np.asarray(rgb, dtype=np.float64)[..., c] for c in range(3))
+    rg = r - g
+    yb = 0.5 * (r + g) - b
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def image_metrics(truth, prediction, *, lightness_threshold=15.0, chroma_threshold=10.0):
+    """All protocol metrics for one image.
+
+    Parameters
+    ----------
+    truth, prediction : `numpy.ndarray`
+        ``(ny, nx, 3)`` RGB in [0, 1].
+
+    Returns
+    -------
+    dict
+        ``psnr`` (dB, data range 1), ``rmse``, ``ssim`` (channel axis, data
+        range 1), ``de00_all``, ``de00_fg`` (truth L* > 15), ``de00_coloured``
+        (foreground with truth chroma > 10; NaN if there is none) and
+        ``colourfulness_ratio`` (prediction / truth).
+    """
+    from skimage.color import deltaE_ciede2000, rgb2lab
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    truth = np.clip(np.asarray(truth, dtype=np.float64), 0, 1)
+    prediction = np.clip(np.asarray(prediction, dtype=np.float64), 0, 1)
+    lab_t = rgb2lab(truth)
+    lab_p = rgb2lab(prediction)
+    de = deltaE_ciede2000(lab_t, lab_p)
+    fg = lab_t[..., 0] > lightness_threshold
+    coloured = fg & (np.hypot(lab_t[..., 1], lab_t[..., 2]) > chroma_threshold)
+    c_truth = colourfulness(truth)
+    return {
+        "psnr": float(peak_signal_noise_ratio(truth, prediction, data_range=1.0)),
+        "rmse": float(np.sqrt(np.mean((truth - prediction) ** 2))),
+        "ssim": float(structural_similarity(truth, prediction, channel_axis=-1, data_range=1.0)),
+        "de00_all": float(de.mean()),
+        "de00_fg": float(de[fg].mean()) if fg.any() else float("nan"),
+        "de00_coloured": float(de[coloured].mean()) if coloured.any() else float("nan"),
+        "colourfulness_ratio": colourfulness(prediction) / c_truth if c_truth > 0 else float("nan"),
+    }
+
+
+def mean_metrics(rows):
+    """Mean of each metric over images (NaN entries skipped).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Outputs of `image_metrics`.
+
+    Returns
+    -------
+    dict
+    """
+    return {name: float(np.nanmean([row[name] for row in rows])) for name in METRIC_NAMES}

@@ -1,0 +1,165 @@
+"""Quantised chroma: the bins of the classification head and their weights.
+
+Following Zhang, Isola & Efros (2016, "Colorful Image Colorization"), the
+plane of relative chroma (Cb, Cr) / (Y + eps) is cut into square bins; the generator predicts a distribution
+over the bins seen in the training data; targets are soft-encoded over the
+nearest bins; rare (saturated) bins are up-weighted so the loss is not won by
+predicting grey-brown averages; and the distribution is decoded with an
+annealed mean that trades saturation against the safety of the mean.
+"""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "BIN_STEP",
+    "RELATIVE_CHROMA_MAX",
+    "chroma_histogram",
+    "select_bins",
+    "rebalancing_weights",
+    "soft_encode",
+    "annealed_mean",
+]
+
+#: Width of a bin of relative chroma (see `~astro_colorgan.nets.relative_chroma`).
+BIN_STEP = 0.1
+#: Relative chroma is clipped to [-RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX].
+RELATIVE_CHROMA_MAX = 2.5
+_N_SIDE = int(round(2 * RELATIVE_CHROMA_MAX / BIN_STEP)) + 1
+
+
+def _grid_index(values):
+    """Index of the grid bin of each (u_b, u_r) pair; values is (..., 2) numpy."""
+    ij = np.clip(np.rint((values + RELATIVE_CHROMA_MAX) / BIN_STEP), 0, _N_SIDE - 1)
+    ij = ij.astype(np.int64)
+    return ij[..., 0] * _N_SIDE + ij[..., 1]
+
+
+def chroma_histogram(values, weights=None):
+    """(Weighted) counts of relative-chroma values in the full grid of bins.
+
+    Parameters
+    ----------
+    values : `numpy.ndarray`
+        ``(..., 2)`` relative chroma.
+    weights : `numpy.ndarray`, optional
+        ``(...)`` weight of each value.
+
+    Returns
+    -------
+    counts : `numpy.ndarray`
+        ``(n_side**2,)`` counts.
+    """
+    index = _grid_index(np.asarray(values)).ravel()
+    w = None if weights is None else np.asarray(weights, dtype=np.float64).ravel()
+    return np.bincount(index, weights=w, minlength=_N_SIDE**2)
+
+
+def select_bins(counts, *, min_count=1):
+    """Centres and probabilities of the bins that occur in the training data.
+
+    Parameters
+    ----------
+    counts : `numpy.ndarray`
+        Full-grid counts from `chroma_histogram`.
+    min_count : int
+        Bins with fewer counts are dropped.
+
+    Returns
+    -------
+    centres : `numpy.ndarray`
+        ``(K, 2)`` float32 (Cb, Cr) bin centres.
+    prior : `numpy.ndarray`
+        ``(K,)`` float32 empirical probabilities of the kept bins.
+    """
+    keep = np.flatnonzero(counts >= min_count)
+    if keep.size == 0:
+        raise ValueError("no chroma bin holds data: is the training set empty?")
+    i, j = np.divmod(keep, _N_SIDE)
+    centres = np.stack([i * BIN_STEP, j * BIN_STEP], axis=1) - RELATIVE_CHROMA_MAX
+    centres = centres.astype(np.float32)
+    prior = counts[keep].astype(np.float64)
+    return centres, (prior / prior.sum()).astype(np.float32)
+
+
+def rebalancing_weights(centres, prior, *, mix=0.5, sigma=None):
+    """Class-rebalancing weights, ``w ∝ ((1 - mix) p̃ + mix / K)^-1`` with ``E_p̃[w] = 1``.
+
+    Parameters
+    ----------
+    centres, prior : `numpy.ndarray`
+        From `select_bins`.
+    mix : float
+        Weight of the uniform distribution (Zhang et al. use 0.5).
+    sigma : float, optional
+        Width of the Gaussian smoothing of the prior in the chroma plane
+        (default: one bin).
+
+    Returns
+    -------
+    weights : `numpy.ndarray`
+        ``(K,)`` float32.
+    """
+    sigma = BIN_STEP if sigma is None else sigma
+    d2 = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    kernel = np.exp(-d2 / (2 * sigma**2))
+    smooth = kernel @ prior
+    smooth /= smooth.sum()
+    weights = 1.0 / ((1 - mix) * smooth + mix / len(prior))
+    weights /= (smooth * weights).sum()
+    return weights.astype(np.float32)
+
+
+def soft_encode(chroma, centres, *, neighbours=5, sigma=None):
+    """Soft targets: Gaussian weights over the nearest bins.
+
+    Parameters
+    ----------
+    chroma : `torch.Tensor`
+        ``(batch, 2, ny, nx)`` Cb, Cr.
+    centres : `torch.Tensor`
+        ``(K, 2)`` bin centres.
+    neighbours : int
+        Number of nearest bins sharing each target.
+    sigma : float, optional
+        Width of the Gaussian (default: one bin).
+
+    Returns
+    -------
+    target : `torch.Tensor`
+        ``(batch, K, ny, nx)`` probabilities.
+    nearest : `torch.Tensor`
+        ``(batch, ny, nx)`` index of the nearest bin.
+    """
+    sigma = BIN_STEP if sigma is None else sigma
+    b, _, ny, nx = chroma.shape
+    flat = chroma.permute(0, 2, 3, 1).reshape(-1, 2)
+    d2 = torch.cdist(flat, centres).pow(2)
+    k = min(neighbours, centres.shape[0])
+    dist, idx = d2.topk(k, dim=1, largest=False)
+    w = torch.softmax(-dist / (2 * sigma**2), dim=1)
+    target = torch.zeros_like(d2).scatter_(1, idx, w)
+    target = target.reshape(b, ny, nx, -1).permute(0, 3, 1, 2)
+    return target, idx[:, 0].reshape(b, ny, nx)
+
+
+def annealed_mean(logits, centres, temperature):
+    """Decode bin logits into chroma: mean of ``softmax(logits / T)``.
+
+    Parameters
+    ----------
+    logits : `torch.Tensor`
+        ``(batch, K, ny, nx)``.
+    centres : `torch.Tensor`
+        ``(K, 2)`` bin centres.
+    temperature : float
+        1 gives the mean (safe, desaturated); towards 0 the mode (saturated).
+
+    Returns
+    -------
+    chroma : `torch.Tensor`
+        ``(batch, 2, ny, nx)``.
+    """
+    p = F.softmax(logits / temperature, dim=1)
+    return torch.einsum("bkyx,kc->bcyx", p, centres)

@@ -1,0 +1,10 @@
+"""Training the colorizer: presets, training pairs, the training loop."""
+
+from ._presets import PRESETS, Preset, get_preset
+from ._samples import TrainingImages
+from ._trainer import CSV_COLUMNS, resolve_device, train
+from ._validation import COLOURFULNESS_BAND, SATURATIONS, TEMPERATURES, choose_temperature
+
+__all__ = ["PRESETS", "Preset", "get_preset", "TrainingImages", "train", "resolve_device",
+           "CSV_COLUMNS", "choose_temperature", "TEMPERATURES", "SATURATIONS",
+           "COLOURFULNESS_BAND"]

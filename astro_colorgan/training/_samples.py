@@ -1,0 +1,124 @@
+"""Training pairs: images held in memory, cut into augmented crops reproducibly."""
+
+import os
+import warnings
+
+import numpy as np
+from astropy import log
+from astropy.utils.exceptions import AstropyUserWarning
+
+from ..datasets import is_coloured, read_color_image
+
+__all__ = ["TrainingImages"]
+
+
+class TrainingImages:
+    """The colour images of a training run, shrunk and kept in memory.
+
+    Parameters
+    ----------
+    paths : list of str
+        Image files (see `~astro_colorgan.datasets.find_images`).
+    max_side : int
+        Longest side after shrinking.
+    drop_grey : bool
+        Leave out images that have no colour.
+
+    Raises
+    ------
+    ValueError
+        If no usable image remains.
+    """
+
+    def __init__(self, paths, *, max_side=256, drop_grey=True):
+        self.images = []
+        self.names = []
+        skipped_grey = 0
+        for path in paths:
+            try:
+                rgb = read_color_image(path, max_side=max_side)
+            except (OSError, ValueError) as exc:
+                warnings.warn(f"skipping {os.path.basename(path)}: {exc}", AstropyUserWarning)
+                continue
+            if min(rgb.shape[:2]) < 8:
+                warnings.warn(f"skipping {os.path.basename(path)}: smaller than 8 px",
+                              AstropyUserWarning)
+                continue
+            if drop_grey and not is_coloured(rgb):
+                skipped_grey += 1
+                continue
+            self.images.append(rgb)
+            self.names.append(os.path.basename(path))
+        if not self.images:
+            raise ValueError("no usable colour image to train on"
+                             + (f" ({skipped_grey} grey images left out)" if skipped_grey else ""))
+        log.info(f"{len(self.images)} training images in memory"
+                 + (f", {skipped_grey} grey ones left out" if skipped_grey else ""))
+
+    def __len__(self):
+        return len(self.images)
+
+    def sample(self, index, *, epoch, seed, crop, scale_jitter=(1.0, 1.0), augment=True,
+               gamma_jitter=(1.0, 1.0)):
+        """One augmented crop, the same for the same (index, epoch, seed).
+
+        The image is rescaled by a random factor in ``scale_jitter``, cropped,
+        given a random display stretch ``rgb ** gamma`` with ``gamma`` in
+        ``gamma_jitter`` (astronomers stretch their images differently), and
+        rotated/flipped at random when ``augment`` is true.
+
+        Returns
+        -------
+        rgb : `numpy.ndarray`
+            float32 ``(3, crop, crop)``.
+        """
+        from PIL import Image
+
+        rng = np.random.default_rng([seed, epoch, index])
+        rgb = self.images[index]
+        ny, nx = rgb.shape[:2]
+        lo, hi = np.log(scale_jitter[0]), np.log(scale_jitter[1])
+        scale = float(np.exp(rng.uniform(lo, hi)))
+        scale = max(scale, crop / min(ny, nx))  # never smaller than the crop
+        size = (max(crop, round(nx * scale)), max(crop, round(ny * scale)))
+        if size != (nx, ny):
+            rgb = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., c]))
+                                       .resize(size, Image.BICUBIC)) for c in range(3)], -1)
+            rgb = np.clip(rgb, 0, 1)
+        y0 = int(rng.integers(0, rgb.shape[0] - crop + 1))
+        x0 = int(rng.integers(0, rgb.shape[1] - crop + 1))
+        out = rgb[y0:y0 + crop, x0:x0 + crop]
+        gamma = float(np.exp(rng.uniform(np.log(gamma_jitter[0]), np.log(gamma_jitter[1]))))
+        if gamma != 1.0:
+            out = np.power(out, gamma)
+        if augment:
+            k = int(rng.integers(0, 8))
+            out = np.rot90(out[:, ::-1] if k >= 4 else out, k % 4)
+        return np.ascontiguousarray(np.moveaxis(out, -1, 0), dtype=np.float32)
+
+    def relative_chroma_values(self, stride):
+        """Relative chroma of the images at the network's chroma resolution.
+
+        Parameters
+        ----------
+        stride : int
+            Block size of the averaging (the chroma stride of the generator).
+
+        Returns
+        -------
+        values : `numpy.ndarray`
+            ``(n, 2)`` relative chroma.
+        weights : `numpy.ndarray`
+            ``(n,)`` foreground weights.
+        """
+        from ..nets import foreground_weight, relative_chroma, rgb_to_chroma, rgb_to_luma
+
+        values, weights = [], []
+        for img in self.images:
+            ny, nx = (s - s % stride for s in img.shape[:2])
+            blocks = img[:ny, :nx].reshape(ny // stride, stride, nx // stride, stride, 3)
+            mean = blocks.mean(axis=(1, 3))
+            luma = rgb_to_luma(mean)[..., None]
+            values.append(relative_chroma(rgb_to_chroma(mean), luma).reshape(-1, 2))
+            weights.append(foreground_weight(luma).ravel())
+        return np.concatenate(values), np.concatenate(weights)

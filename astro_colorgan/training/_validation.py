@@ -1,0 +1,75 @@
+"""Choosing the decoding temperature on held-out training-split images."""
+
+import numpy as np
+import torch
+
+from ..colorize._core import pad_to_multiple
+from ..datasets import is_coloured, read_color_image
+from ..evaluation._metrics import image_metrics
+from ..nets import chroma_to_rgb, rgb_to_luma
+
+__all__ = ["choose_temperature", "TEMPERATURES", "SATURATIONS", "COLOURFULNESS_BAND"]
+
+#: Temperatures tried on the validation split.
+TEMPERATURES = (0.25, 0.35, 0.5, 0.7, 1.0)
+#: Saturation factors tried on the validation split.
+SATURATIONS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
+#: The colourfulness ratios accepted as realistic when choosing.
+COLOURFULNESS_BAND = (0.85, 1.15)
+
+
+def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
+                       saturations=SATURATIONS):
+    """The decoding temperature and saturation with the best colours on validation images.
+
+    Among the (temperature, saturation) pairs whose mean colourfulness ratio
+    lies in `COLOURFULNESS_BAND` the one with the lowest ΔE2000 on coloured
+    pixels is chosen; if none does, the one whose ratio is closest to 1.
+
+    Parameters
+    ----------
+    model : `~astro_colorgan.nets.ColorModel`
+        A model with a ``classify`` head.
+    paths : list of str
+        Validation images (never the test split).
+
+    Returns
+    -------
+    choice : tuple of float
+        ``(temperature, saturation)``.
+    table : dict
+        Mean ΔE2000 (coloured) and colourfulness ratio for each pair, keyed
+        ``"T=..., s=..."``.
+    """
+    pairs = [(t, s) for t in temperatures for s in saturations]
+    scores = {pair: [] for pair in pairs}
+    for path in paths:
+        rgb = read_color_image(path, max_side=max_side)
+        if not is_coloured(rgb):
+            continue
+        luma = rgb_to_luma(rgb)
+        x = torch.from_numpy(luma.astype(np.float32))[None, None]
+        x = x.to(next(model.parameters()).device)
+        padded, (ny, nx) = pad_to_multiple(x)
+        with torch.no_grad():
+            raw = model.generator(padded)
+        for t, s in pairs:
+            with torch.no_grad():
+                full = model.decode(raw, padded, t, s)[0, :, :ny, :nx].cpu().numpy()
+            pred = chroma_to_rgb(luma, np.moveaxis(full, 0, -1))
+            m = image_metrics(rgb, pred)
+            scores[(t, s)].append((m["de00_coloured"], m["colourfulness_ratio"]))
+    means = {pair: (float(np.nanmean([v[0] for v in values])),
+                    float(np.nanmean([v[1] for v in values])))
+             for pair, values in scores.items() if values}
+    if not means:
+        return (model.temperature, model.saturation), {}
+    lo, hi = COLOURFULNESS_BAND
+    inside = [pair for pair, (_, ratio) in means.items() if lo <= ratio <= hi]
+    if inside:
+        best = min(inside, key=lambda pair: means[pair][0])
+    else:
+        best = min(means, key=lambda pair: abs(means[pair][1] - 1))
+    table = {f"T={t}, s={s}": {"de00_coloured": de, "colourfulness_ratio": ratio}
+             for (t, s), (de, ratio) in means.items()}
+    return (float(best[0]), float(best[1])), table
