@@ -184,6 +184,22 @@ def test_bad_outputs_and_options_are_refused_first(case, cli_filter_files, tmp_p
     assert after == before
 
 
+def test_unwritable_output_folder(cli_filter_files, tmp_path, capsys, monkeypatch):
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if os.path.dirname(os.fspath(path)) == str(tmp_path) and flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    status, stdout, stderr = _run(capsys, *cli_filter_files, "-o", tmp_path / "rgb.fits")
+    assert status == 2
+    assert stderr.strip() == f"astro-colorize: error: Cannot write to folder {tmp_path}: " \
+        "Permission denied"
+    assert "reprojecting" not in stdout and os.listdir(tmp_path) == []
+
+
 def test_console_script_reports_errors_on_one_line(cli_filter_files, tmp_path):
     script = shutil.which("astro-colorize")
     command = [script] if script else [sys.executable, "-c",

@@ -152,8 +152,11 @@ def test_stack_linked_and_per_filter_differ_in_colour_balance(composite_samples)
 
 def test_sky_percentile_interval():
     values = np.concatenate([np.random.default_rng(1).normal(0, 1, 10000), [np.nan, 1e6]])
-    vmin, vmax = SkyPercentileInterval(99.0, sky_sigma=1.0).get_limits(values)
+    vmin, vmax = SkyPercentileInterval(99.0, sky_sigma=1.0, min_snr=0).get_limits(values)
     assert vmin == pytest.approx(-1.0, abs=0.1) and 2.0 < vmax < 2.6
+    # in a sparse field the percentile lies in the noise: the upper limit stays min_snr up
+    vmin, vmax = SkyPercentileInterval(99.0, min_snr=30).get_limits(values)
+    assert vmax == pytest.approx(30.0, rel=0.05)
     with pytest.raises(ValueError, match="upper_percentile"):
         SkyPercentileInterval(0)
 

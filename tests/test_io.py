@@ -317,6 +317,23 @@ def test_check_output_path_folders(tmp_path):
     assert os.listdir(tmp_path) == ["afile"]
 
 
+def test_check_output_path_unwritable_folder_simulated(tmp_path, monkeypatch):
+    """As root, permissions do not bind: make creating files in the folder fail instead."""
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if os.path.dirname(os.fspath(path)) == str(tmp_path) and flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    with pytest.raises(PermissionError, match="Cannot write to folder .*: Permission denied"):
+        check_output_path(tmp_path / "out.fits")
+    with pytest.raises(PermissionError, match="Cannot write to folder"):
+        write_fits(fits.PrimaryHDU(np.zeros((2, 2))), tmp_path / "out.fits")
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
                     reason="file permissions do not bind root")
 def test_check_output_path_unwritable_folder(tmp_path):

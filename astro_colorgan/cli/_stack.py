@@ -53,6 +53,9 @@ def add_parser(subparsers):
                         help="asinh softening Q: asinh(Q x) / asinh(Q) (default: 8)")
     parser.add_argument("--upper-percentile", type=float, default=99.5, metavar="P",
                         help="percentile of the intensity that maps to white (default: 99.5)")
+    parser.add_argument("--min-snr", type=float, default=50.0, metavar="S",
+                        help="white is at least S sky standard deviations above the sky "
+                        "(default: 50; keeps the noise dark in sparse fields)")
     parser.add_argument("--per-filter", dest="linked", action="store_false",
                         help="stretch each filter on its own instead of the colour-preserving "
                         "linked stretch")
@@ -94,7 +97,7 @@ def run(args):
         background=args.background,
         stretch=args.stretch,
         Q=args.Q,
-        interval=SkyPercentileInterval(args.upper_percentile),
+        interval=SkyPercentileInterval(args.upper_percentile, min_snr=args.min_snr),
         linked=args.linked,
         weights=args.weights,
         hdu=args.hdu,

@@ -68,7 +68,10 @@ class SkyPercentileInterval(BaseInterval):
 
     The lower limit is the sigma-clipped median (the sky, 0 after background
     subtraction) minus ``sky_sigma`` times the sigma-clipped standard
-    deviation; the upper limit is the ``upper_percentile`` of the values.
+    deviation. The upper limit is the ``upper_percentile`` of the values, but
+    at least ``min_snr`` sky standard deviations above the sky: in sparse
+    fields (stars on empty sky) the percentile falls in the noise, which
+    would then fill the image.
 
     Parameters
     ----------
@@ -76,22 +79,27 @@ class SkyPercentileInterval(BaseInterval):
         The percentile (0 to 100) that maps to 1.
     sky_sigma : float, optional
         How many sky standard deviations below the sky level map to 0.
+    min_snr : float, optional
+        The smallest upper limit, in sky standard deviations above the sky.
     n_samples : int, optional
         At most this many evenly spaced values are used, for speed.
 
     Examples
     --------
     >>> values = np.random.default_rng(0).normal(0, 1, 10000)
-    >>> vmin, vmax = SkyPercentileInterval(upper_percentile=99).get_limits(values)
+    >>> interval = SkyPercentileInterval(upper_percentile=99, min_snr=0)
+    >>> vmin, vmax = interval.get_limits(values)
     >>> bool(abs(vmin) < 0.1), bool(2.2 < vmax < 2.5)
     (True, True)
     """
 
-    def __init__(self, upper_percentile=99.5, *, sky_sigma=0.0, n_samples=1_000_000):
+    def __init__(self, upper_percentile=99.5, *, sky_sigma=0.0, min_snr=50.0,
+                 n_samples=1_000_000):
         if not 0 < upper_percentile <= 100:
             raise ValueError(f"upper_percentile must be in (0, 100], not {upper_percentile}")
         self.upper_percentile = upper_percentile
         self.sky_sigma = sky_sigma
+        self.min_snr = min_snr
         self.n_samples = n_samples
 
     def get_limits(self, values):
@@ -103,7 +111,8 @@ class SkyPercentileInterval(BaseInterval):
             return 0.0, 1.0
         _, median, std = sigma_clipped_stats(values, sigma=3.0, maxiters=5)
         vmin = float(median - self.sky_sigma * std)
-        vmax = float(np.percentile(values, self.upper_percentile))
+        vmax = max(float(np.percentile(values, self.upper_percentile)),
+                   float(median + self.min_snr * std))
         if not vmax > vmin:
             vmax = float(values.max())
         if not vmax > vmin:
@@ -112,7 +121,7 @@ class SkyPercentileInterval(BaseInterval):
 
     def __repr__(self):
         return (f"SkyPercentileInterval(upper_percentile={self.upper_percentile}, "
-                f"sky_sigma={self.sky_sigma})")
+                f"sky_sigma={self.sky_sigma}, min_snr={self.min_snr})")
 
 
 def check_interval(interval):
