@@ -7,5 +7,6 @@ and a conditional-GAN colorizer for single-band images.
 from .version import version as __version__
 from .io import read_image
 from .composite import stack
+from .colorize import Colorizer
 
-__all__ = ["__version__", "read_image", "stack"]
+__all__ = ["__version__", "read_image", "stack", "Colorizer"]

@@ -88,6 +88,7 @@ def predict_chroma(model, luma, *, temperature=None, context=None, tta=False):
     """
     device = next(model.parameters()).device
     x = torch.from_numpy(np.ascontiguousarray(luma, dtype=np.float32))[None, None].to(device)
+    ny, nx = luma.shape
     outputs = []
     with torch.no_grad():
         for k in range(8 if tta else 1):

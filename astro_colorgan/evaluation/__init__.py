@@ -1,5 +1,7 @@
 """Evaluation of colorizers on the fixed protocol."""
 
+from ._evaluate import EvaluationResult, evaluate, format_table
 from ._metrics import METRIC_NAMES, colourfulness, image_metrics, mean_metrics
 
-__all__ = ["METRIC_NAMES", "colourfulness", "image_metrics", "mean_metrics"]
+__all__ = ["METRIC_NAMES", "colourfulness", "image_metrics", "mean_metrics", "evaluate",
+           "EvaluationResult", "format_table"]

@@ -6,7 +6,7 @@ from ._color import (LUMA_EPS, LUMA_WEIGHTS, absolute_chroma, chroma_to_rgb, for
 from ._discriminator import PatchDiscriminator
 from ._generator import CHROMA_STRIDE, SIZE_MULTIPLE, ChromaUNet
 from ._losses import lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy
-from ._model import ColorModel, file_sha256, load_model, save_model
+from ._model import ColorModel, file_sha256, load_model, resolve_device, save_model
 from ._quantize import (BIN_STEP, RELATIVE_CHROMA_MAX, annealed_mean, chroma_histogram, rebalancing_weights,
                         select_bins, soft_encode)
 
@@ -15,7 +15,7 @@ __all__ = [
     "relative_chroma", "absolute_chroma", "foreground_weight", "RELATIVE_CHROMA_MAX",
     "ChromaUNet", "PatchDiscriminator", "CHROMA_STRIDE", "SIZE_MULTIPLE",
     "lsgan_generator_loss", "lsgan_discriminator_loss", "rebalanced_cross_entropy",
-    "ColorModel", "save_model", "load_model", "file_sha256",
+    "ColorModel", "save_model", "load_model", "file_sha256", "resolve_device",
     "BIN_STEP", "chroma_histogram", "select_bins", "rebalancing_weights", "soft_encode",
     "annealed_mean",
 ]

@@ -12,7 +12,7 @@ from ._color import absolute_chroma
 from ._generator import CHROMA_STRIDE, ChromaUNet
 from ._quantize import annealed_mean
 
-__all__ = ["ColorModel", "save_model", "load_model", "file_sha256"]
+__all__ = ["ColorModel", "save_model", "load_model", "file_sha256", "resolve_device"]
 
 _FORMAT = "astro_colorgan.ColorModel/1"
 
@@ -191,3 +191,27 @@ def load_model(path, *, device="cpu"):
         first = " ".join(str(exc).split())[:200]
         raise ValueError(f"{path} holds a model of another architecture: {first}") from None
     return model.to(device).eval(), info
+
+
+def resolve_device(device):
+    """Turn ``'auto'``, ``'cpu'`` or ``'cuda[:N]'`` into a `torch.device`.
+
+    ``'auto'`` takes CUDA where it exists and the CPU otherwise; an explicit
+    ``'cuda'`` without a GPU is an error.
+
+    Raises
+    ------
+    ValueError
+        For an unknown device, or CUDA asked for where there is none.
+    """
+    name = str(device)
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} asked for, but PyTorch sees no CUDA GPU here; "
+                             "use --device cpu or auto")
+        return torch.device(name)
+    raise ValueError(f"unknown device {name!r}; use auto, cpu or cuda")

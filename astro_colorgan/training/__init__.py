@@ -2,9 +2,9 @@
 
 from ._presets import PRESETS, Preset, get_preset
 from ._samples import TrainingImages
-from ._trainer import CSV_COLUMNS, resolve_device, train
+from ._trainer import CSV_COLUMNS, train
 from ._validation import COLOURFULNESS_BAND, SATURATIONS, TEMPERATURES, choose_temperature
 
-__all__ = ["PRESETS", "Preset", "get_preset", "TrainingImages", "train", "resolve_device",
+__all__ = ["PRESETS", "Preset", "get_preset", "TrainingImages", "train",
            "CSV_COLUMNS", "choose_temperature", "TEMPERATURES", "SATURATIONS",
            "COLOURFULNESS_BAND"]

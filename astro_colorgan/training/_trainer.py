@@ -16,42 +16,18 @@ from ..datasets import find_images
 from ..nets import (CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel, PatchDiscriminator,
                     chroma_histogram, chroma_to_rgb, foreground_weight,
                     lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy,
-                    rebalancing_weights, relative_chroma, rgb_to_chroma, rgb_to_luma, save_model,
-                    select_bins, soft_encode)
+                    rebalancing_weights, relative_chroma, resolve_device, rgb_to_chroma,
+                    rgb_to_luma, save_model, select_bins, soft_encode)
 from ..version import version
 from ._presets import get_preset
 from ._samples import TrainingImages
 from ._validation import choose_temperature
 
-__all__ = ["train", "resolve_device", "CSV_COLUMNS"]
+__all__ = ["train", "CSV_COLUMNS"]
 
 #: Columns of the loss log ``losses.csv``.
 CSV_COLUMNS = ("epoch", "step", "lr", "loss_g", "loss_ce", "loss_l1", "loss_l2", "loss_adv",
                "loss_d", "seconds")
-
-
-def resolve_device(device):
-    """Turn ``'auto'``, ``'cpu'`` or ``'cuda[:N]'`` into a `torch.device`.
-
-    ``'auto'`` takes CUDA where it exists and the CPU otherwise; an explicit
-    ``'cuda'`` without a GPU is an error.
-
-    Raises
-    ------
-    ValueError
-        For an unknown device, or CUDA asked for where there is none.
-    """
-    name = str(device)
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {name!r} asked for, but PyTorch sees no CUDA GPU here; "
-                             "use --device cpu or auto")
-        return torch.device(name)
-    raise ValueError(f"unknown device {name!r}; use auto, cpu or cuda")
 
 
 class _Interrupted(Exception):

@@ -1,0 +1,41 @@
+"""``astro-colorize evaluate``: the evaluation protocol on a folder of colour images."""
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers):
+    """Add the ``evaluate`` subcommand to the ``astro-colorize`` sub-parsers."""
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="score colorizers against the grey baseline on a folder of colour images",
+        description="Score colorizers by the evaluation protocol: each coloured image of the "
+        "split, shrunk to at most 256 px, is colorized from its Rec. 709 luma and compared "
+        "with the truth (PSNR, RMSE, SSIM, CIEDE2000 over all, foreground and coloured pixels, "
+        "colourfulness ratio), beside the grey baseline. Prints a table of the means.",
+    )
+    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of colour images")
+    parser.add_argument("--model", action="append", metavar="PATH",
+                        help="model file; repeat to compare several (default: the shipped model)")
+    parser.add_argument("--split", default="test", choices=("test", "train", "validation", "all"),
+                        help="images to score (default: test)")
+    parser.add_argument("--max-side", type=int, default=256,
+                        help="longest side of the scored images (default: 256, the protocol's)")
+    parser.add_argument("--tta", action="store_true", help="colorize with 8-fold averaging")
+    parser.add_argument("--report", metavar="DIR",
+                        help="write metrics.rst, per_image.csv and grey | model | truth figures")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing report")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args):
+    """Run ``astro-colorize evaluate`` with parsed arguments ``args``."""
+    from ..evaluation import evaluate
+
+    if args.max_side < 16:
+        raise ValueError(f"--max-side must be at least 16, not {args.max_side}")
+    result = evaluate(args.data_dir, models=args.model, split=args.split,
+                      max_side=args.max_side, report=args.report, tta=args.tta,
+                      overwrite=args.overwrite)
+    print(result.table())
+    return 0

@@ -1,0 +1,63 @@
+"""``astro-colorize train``: train a colorizer on a folder of colour images."""
+
+import json
+
+from astropy import log
+
+from ..training import PRESETS
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers):
+    """Add the ``train`` subcommand to the ``astro-colorize`` sub-parsers."""
+    parser = subparsers.add_parser(
+        "train",
+        help="train a colorizer on a folder of colour images",
+        description="Train a colorizer on colour images (PNG, JPEG, TIFF, or RGB FITS cubes "
+        "written by 'astro-colorize stack'). Only the training split is used: an image whose "
+        "sha256(file name) starts with a byte below 26 is never trained on.",
+    )
+    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of colour images")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
+                        help="model file to write (.safetensors)")
+    parser.add_argument("--preset", default="default", choices=tuple(PRESETS),
+                        help="training recipe (default: default, the shipped model's)")
+    parser.add_argument("--epochs", type=int, help="passes over the data (default: the preset's)")
+    parser.add_argument("--batch-size", type=int, help="images per step (default: the preset's)")
+    parser.add_argument("--crop", type=int, help="training crop in pixels, a multiple of 16")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="where to train (default: auto; bfloat16 autocast on CUDA)")
+    parser.add_argument("--resume", metavar="CHECKPOINT",
+                        help="continue a run from its checkpoint.pt")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--workdir", metavar="DIR",
+                        help="folder for checkpoint.pt, losses.csv and losses.png "
+                        "(default: MODEL without its suffix, plus '-run')")
+    parser.add_argument("--checkpoint-every", type=int, default=1, metavar="N",
+                        help="write a checkpoint every N epochs (default: 1)")
+    parser.add_argument("--max-steps", type=int, metavar="N",
+                        help="stop after N steps (smoke runs)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bar")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing MODEL")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args):
+    """Run ``astro-colorize train`` with parsed arguments ``args``."""
+    from ..training import train
+
+    for name in ("epochs", "batch_size", "crop", "checkpoint_every", "max_steps"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
+    info = train(args.data_dir, args.output, preset=args.preset, epochs=args.epochs,
+                 batch_size=args.batch_size, crop=args.crop, device=args.device,
+                 resume=args.resume, seed=args.seed, workdir=args.workdir,
+                 checkpoint_every=args.checkpoint_every, overwrite=args.overwrite,
+                 progress=args.progress, max_steps=args.max_steps)
+    log.info("trained: " + json.dumps({k: info[k] for k in ("steps", "seconds", "temperature",
+                                                              "saturation") if k in info}))
+    return 0

@@ -1,0 +1,81 @@
+"""Overlapping tiles blended with smooth weights."""
+
+import numpy as np
+
+__all__ = ["tile_starts", "tile_weight", "iter_tiles"]
+
+
+def tile_starts(n, tile, overlap):
+    """First pixel of each tile along an axis of ``n`` pixels.
+
+    Tiles of ``tile`` pixels overlap by at least ``overlap``; the last one ends
+    at ``n``.
+
+    Examples
+    --------
+    >>> tile_starts(1000, 512, 64)
+    [0, 448, 488]
+    >>> tile_starts(300, 512, 64)
+    [0]
+    """
+    if tile <= overlap:
+        raise ValueError(f"tile ({tile}) must be larger than overlap ({overlap})")
+    if n <= tile:
+        return [0]
+    starts = list(range(0, n - tile, tile - overlap))
+    return starts + [n - tile]
+
+
+def _ramp(length, lo_open, hi_open, overlap):
+    w = np.ones(length)
+    if overlap > 0:
+        r = 0.5 - 0.5 * np.cos(np.pi * (np.arange(overlap) + 0.5) / overlap)
+        if lo_open:
+            w[:overlap] = r
+        if hi_open:
+            w[length - overlap:] = np.minimum(w[length - overlap:], r[::-1])
+    return w
+
+
+def tile_weight(shape, *, top, bottom, left, right, overlap):
+    """Blending weight of a tile: raised-cosine ramps on its sides that have neighbours.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(ny, nx)`` of the tile.
+    top, bottom, left, right : bool
+        Whether another tile overlaps that side.
+    overlap : int
+        Width of the ramps (px).
+
+    Returns
+    -------
+    weight : `numpy.ndarray`
+        ``(ny, nx)`` float32 weights in (0, 1].
+    """
+    wy = _ramp(shape[0], top, bottom, min(overlap, shape[0] // 2))
+    wx = _ramp(shape[1], left, right, min(overlap, shape[1] // 2))
+    return np.outer(wy, wx).astype(np.float32)
+
+
+def iter_tiles(shape, tile, overlap):
+    """The tiles covering an image.
+
+    Yields
+    ------
+    slices : tuple of slice
+        ``(rows, columns)`` of the tile.
+    weight : `numpy.ndarray`
+        Its blending weight (see `tile_weight`).
+    """
+    ny, nx = shape
+    ys, xs = tile_starts(ny, tile, overlap), tile_starts(nx, tile, overlap)
+    for i, y0 in enumerate(ys):
+        for j, x0 in enumerate(xs):
+            rows = slice(y0, min(y0 + tile, ny))
+            cols = slice(x0, min(x0 + tile, nx))
+            weight = tile_weight((rows.stop - rows.start, cols.stop - cols.start),
+                                 top=i > 0, bottom=i < len(ys) - 1,
+                                 left=j > 0, right=j < len(xs) - 1, overlap=overlap)
+            yield (rows, cols), weight

@@ -1,0 +1,209 @@
+"""The evaluation protocol: scored images, metrics for models and the grey baseline, a report."""
+
+import csv
+import os
+
+import numpy as np
+from astropy import log
+
+from ..datasets import find_images, is_coloured, read_color_image
+from ..nets import rgb_to_luma
+from ._metrics import METRIC_NAMES, image_metrics, mean_metrics
+
+__all__ = ["evaluate", "EvaluationResult", "format_table"]
+
+_LABELS = {"psnr": "PSNR dB", "rmse": "RMSE", "ssim": "SSIM", "de00_all": "ΔE00 all",
+           "de00_fg": "ΔE00 fg", "de00_coloured": "ΔE00 coloured",
+           "colourfulness_ratio": "colourfulness"}
+
+
+class EvaluationResult:
+    """Metrics of one evaluation.
+
+    Attributes
+    ----------
+    names : list of str
+        The scored images.
+    systems : list of str
+        ``'grey'`` and the name of each model.
+    per_image : dict
+        ``per_image[system]`` is a list of metric dicts, one per image.
+    means : dict
+        ``means[system]`` is the dict of mean metrics.
+    """
+
+    def __init__(self, names, per_image):
+        self.names = list(names)
+        self.per_image = per_image
+        self.systems = list(per_image)
+        self.means = {system: mean_metrics(rows) for system, rows in per_image.items()}
+
+    def table(self):
+        """The mean metrics as a text table (see `format_table`)."""
+        return format_table(self.means, n_images=len(self.names))
+
+
+def format_table(means, *, n_images=None):
+    """Format mean metrics as a reStructuredText table.
+
+    Parameters
+    ----------
+    means : dict
+        ``means[system][metric]``.
+    n_images : int, optional
+        Number of scored images, for the caption.
+
+    Returns
+    -------
+    str
+    """
+    header = ["system"] + [_LABELS[m] for m in METRIC_NAMES]
+    rows = [[system] + [f"{means[system][m]:.4f}" if m in ("rmse", "ssim")
+                        else f"{means[system][m]:.2f}" for m in METRIC_NAMES]
+            for system in means]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    rule = "  ".join("=" * w for w in widths)
+    lines = [rule, "  ".join(h.ljust(w) for h, w in zip(header, widths)), rule]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines.append(rule)
+    if n_images is not None:
+        lines.append(f"mean over {n_images} scored images")
+    return "\n".join(lines)
+
+
+def _write_report(report, result, images, predictions, overwrite):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    os.makedirs(report, exist_ok=True)
+    table_path = os.path.join(report, "metrics.rst")
+    csv_path = os.path.join(report, "per_image.csv")
+    for path in (table_path, csv_path):
+        if os.path.exists(path) and not overwrite:
+            raise OSError(f"File {path} already exists. If you mean to replace it then use "
+                          "the argument overwrite=True (--overwrite).")
+    with open(table_path, "w") as handle:
+        handle.write(result.table() + "\n")
+    with open(csv_path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["image", "system"] + list(METRIC_NAMES))
+        for system in result.systems:
+            for name, row in zip(result.names, result.per_image[system]):
+                writer.writerow([name, system] + [f"{row[m]:.5g}" for m in METRIC_NAMES])
+    models = [s for s in result.systems if s != "grey"]
+    per_page = 6
+    for page in range(0, len(result.names), per_page):
+        chunk = list(range(page, min(page + per_page, len(result.names))))
+        ncol = 2 + len(models)
+        fig, axes = plt.subplots(len(chunk), ncol, figsize=(2.2 * ncol, 2.2 * len(chunk)),
+                                 squeeze=False)
+        for r, i in enumerate(chunk):
+            truth = images[i]
+            panels = [np.repeat(rgb_to_luma(truth)[..., None], 3, -1)]
+            panels += [predictions[m][i] for m in models] + [truth]
+            titles = ["grey input"] + models + ["truth"]
+            for c, (panel, title) in enumerate(zip(panels, titles)):
+                ax = axes[r, c]
+                ax.imshow(np.clip(panel, 0, 1))
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if r == 0:
+                    ax.set_title(title, fontsize=8)
+                if c == 0:
+                    ax.set_ylabel(result.names[i][:18], fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(report, f"comparison_{page // per_page + 1:02d}.png"), dpi=90)
+        plt.close(fig)
+    log.info(f"report written to {report}")
+
+
+def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, tta=False,
+             only_coloured=True, overwrite=False):
+    """Evaluate colorizers on a folder of colour images, by the fixed protocol.
+
+    Each image of the split is read as RGB (alpha dropped), shrunk so its
+    longest side is at most ``max_side`` (PIL ``thumbnail``, Lanczos) and
+    scaled to [0, 1]; its Rec. 709 luma is the input; images without colour
+    are not scored (see `~astro_colorgan.datasets.is_coloured`). Each model
+    and the grey baseline (the luma copied to R, G and B) are scored with
+    `~astro_colorgan.evaluation.image_metrics`.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        Folder of colour images.
+    models : list, optional
+        `~astro_colorgan.Colorizer` objects or model file paths (default: the
+        shipped model).
+    split : {'test', 'train', 'validation', 'all'}
+        Which images to score (`~astro_colorgan.datasets.find_images`).
+    max_side : int
+        Longest side of the evaluated images.
+    report : str or path-like, optional
+        Folder for ``metrics.rst``, ``per_image.csv`` and figures of grey
+        input | model output(s) | truth.
+    tta : bool
+        Colorize with the 8 rotations/flips averaged.
+    only_coloured : bool
+        Score only images with colour (the protocol).
+    overwrite : bool
+        Replace existing report files.
+
+    Returns
+    -------
+    `EvaluationResult`
+
+    Raises
+    ------
+    ValueError
+        If the folder holds no usable image of the split.
+    """
+    from ..colorize import Colorizer
+
+    colorizers = []
+    for model in (models or [None]):
+        if model is None:
+            colorizers.append(Colorizer.pretrained())
+        elif isinstance(model, Colorizer):
+            colorizers.append(model)
+        else:
+            colorizers.append(Colorizer.from_file(model))
+    labels = []
+    for c in colorizers:
+        label = os.path.splitext(c.name)[0]
+        while label in labels or label == "grey":
+            label += "'"
+        labels.append(label)
+    if report is not None and os.path.isdir(report) and not overwrite:
+        existing = os.path.join(report, "metrics.rst")
+        if os.path.exists(existing):
+            raise OSError(f"File {existing} already exists. If you mean to replace it then use "
+                          "the argument overwrite=True (--overwrite).")
+    names, images = [], []
+    for path in find_images(data_dir, split=split):
+        try:
+            rgb = read_color_image(path, max_side=max_side)
+        except OSError as exc:
+            log.warning(f"skipping {os.path.basename(path)}: {exc}")
+            continue
+        if only_coloured and not is_coloured(rgb):
+            continue
+        names.append(os.path.basename(path))
+        images.append(rgb)
+    if not images:
+        raise ValueError(f"{data_dir} holds no coloured image to score in the {split!r} split")
+    per_image = {"grey": []}
+    predictions = {label: [] for label in labels}
+    for rgb in images:
+        luma = rgb_to_luma(rgb)
+        per_image["grey"].append(image_metrics(rgb, np.repeat(luma[..., None], 3, -1)))
+        for label, colorizer in zip(labels, colorizers):
+            pred = colorizer.colorize(luma, stretch=None, tta=tta)
+            per_image.setdefault(label, []).append(image_metrics(rgb, pred))
+            predictions[label].append(pred)
+    result = EvaluationResult(names, per_image)
+    if report is not None:
+        _write_report(os.fspath(report), result, images, predictions, overwrite)
+    return result
