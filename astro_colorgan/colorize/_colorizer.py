@@ -175,8 +175,8 @@ class Colorizer:
         """
         if tile % 16 or tile < 32:
             raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
-        if not 0 <= overlap < tile // 2:
-            raise ValueError(f"overlap must be in [0, tile/2), not {overlap}")
+        if not 0 <= overlap <= tile // 2:
+            raise ValueError(f"overlap must be between 0 and tile/2 = {tile // 2}, not {overlap}")
         image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
         luma, valid = self._display_luma(image, stretch, interval, Q)
         ny, nx = luma.shape
@@ -194,7 +194,8 @@ class Colorizer:
             n_tiles += 1
         chroma /= total
         log.debug(f"colorized {image.name} in {n_tiles} tile(s)")
-        rgb = chroma_to_rgb(luma, np.moveaxis(chroma, 0, -1)).astype(np.float32)
+        rgb = chroma_to_rgb(luma.astype(np.float64), np.moveaxis(chroma, 0, -1).astype(np.float64))
+        rgb = np.clip(rgb, 0, 1).astype(np.float32)  # clip float rounding only
         rgb[~valid] = np.nan
         if tta:
             spread /= total

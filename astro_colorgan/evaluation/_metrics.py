@@ -60,8 +60,10 @@ def image_metrics(truth, prediction, *, lightness_threshold=15.0, chroma_thresho
     fg = lab_t[..., 0] > lightness_threshold
     coloured = fg & (np.hypot(lab_t[..., 1], lab_t[..., 2]) > chroma_threshold)
     c_truth = colourfulness(truth)
+    with np.errstate(divide="ignore"):  # identical images: PSNR is infinite
+        psnr = float(peak_signal_noise_ratio(truth, prediction, data_range=1.0))
     return {
-        "psnr": float(peak_signal_noise_ratio(truth, prediction, data_range=1.0)),
+        "psnr": psnr,
         "rmse": float(np.sqrt(np.mean((truth - prediction) ** 2))),
         "ssim": float(structural_similarity(truth, prediction, channel_axis=-1, data_range=1.0)),
         "de00_all": float(de.mean()),

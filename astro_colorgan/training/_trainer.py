@@ -188,6 +188,8 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
     recipe = get_preset(preset, epochs=epochs, batch_size=batch_size, crop=crop)
     if recipe.crop % 16:
         raise ValueError(f"crop must be a multiple of 16, not {recipe.crop}")
+    if recipe.loss == "gan" and recipe.crop < 64:
+        raise ValueError(f"the discriminator needs crops of at least 64 px, not {recipe.crop}")
     dev = resolve_device(device)
     split = "fit" if recipe.validation else "train"
     paths = find_images(data_dir, split=split)
@@ -202,9 +204,8 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         disc.to(dev).train()
         opt_d = torch.optim.Adam(disc.parameters(), lr=recipe.lr_d, betas=recipe.betas)
     steps_per_epoch = max(1, len(images) // recipe.batch_size)
-    total = recipe.epochs * steps_per_epoch
-    if max_steps is not None:
-        total = min(total, max_steps)
+    total = recipe.epochs * steps_per_epoch  # the learning-rate schedule's length
+    stop_at = total if max_steps is None else min(total, max_steps)
     ckpt_path = os.path.join(workdir, "checkpoint.pt")
     csv_path = os.path.join(workdir, "losses.csv")
     start_epoch, start_step, elapsed = 0, 0, 0.0
@@ -230,7 +231,7 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     new_file = not os.path.exists(csv_path)
     t0 = time.monotonic()
-    bar = tqdm(total=total, initial=done, disable=not progress, unit="step",
+    bar = tqdm(total=stop_at, initial=done, disable=not progress, unit="step",
                desc=f"train {recipe.name}")
     epoch, step = start_epoch, start_step
     try:
@@ -238,10 +239,10 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
             writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
             if new_file:
                 writer.writeheader()
-            while epoch < recipe.epochs and done < total:
+            while epoch < recipe.epochs and done < stop_at:
                 order = torch.randperm(len(images),
                                        generator=torch.Generator().manual_seed(seed * 100003 + epoch))
-                while step < steps_per_epoch and done < total:
+                while step < steps_per_epoch and done < stop_at:
                     batch = order[step * recipe.batch_size:(step + 1) * recipe.batch_size]
                     rgb = torch.from_numpy(np.stack([
                         images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
@@ -285,10 +286,16 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
     _plot_losses(csv_path, os.path.join(workdir, "losses.png"))
     model.eval()
     if recipe.validation and recipe.head == "classify":
-        (model.temperature, model.saturation), info["validation"] = choose_temperature(
-            model, find_images(data_dir, split="validation"))
-        log.info(f"decoding chosen on the validation split: temperature {model.temperature}, "
-                 f"saturation {model.saturation}")
+        try:
+            held_out = find_images(data_dir, split="validation")
+        except ValueError:
+            log.warning("no image in the validation split: the preset's decoding is kept")
+            held_out = []
+        if held_out:
+            (model.temperature, model.saturation), info["validation"] = choose_temperature(
+                model, held_out)
+            log.info(f"decoding chosen on the validation split: temperature "
+                     f"{model.temperature}, saturation {model.saturation}")
     info["temperature"] = model.temperature
     info["saturation"] = model.saturation
     save_model(model.cpu(), output, info=info, overwrite=overwrite)
