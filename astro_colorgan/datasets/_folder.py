@@ -5,7 +5,6 @@ import os
 import warnings
 
 import numpy as np
-from astropy.utils.exceptions import AstropyUserWarning
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -212,6 +211,3 @@ def is_coloured(rgb, *, min_fraction=0.05, min_lightness=15.0, min_chroma=10.0):
     chroma = np.hypot(lab[..., 1], lab[..., 2])[foreground]
     return bool(np.mean(chroma > min_chroma) >= min_fraction)
 
-
-def _warn_skipped(path, exc):
-    warnings.warn(f"skipping {os.path.basename(path)}: {exc}", AstropyUserWarning)
