@@ -68,6 +68,9 @@ numpydoc_show_class_members = False
 automodapi_toctreedirnm = "api"
 automodsumm_inherited_members = False
 autoclass_content = "class"  # the __init__ parameters are in the class docstrings
+# dataclass fields have no class-level value worth showing (autodoc would print
+# "<dataclasses._MISSING_TYPE object>")
+autodoc_default_options = {"no-value": True}
 default_role = "obj"
 
 # -- Plot directive -----------------------------------------------------------
