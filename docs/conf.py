@@ -7,20 +7,18 @@ photutils, torch, ...) are only fetched when the environment variable
 fail for want of a network. Figures are drawn at build time by the matplotlib
 ``plot`` directive from the sample data shipped with the package (and, for the
 model card, from the stellarium-data photographs when that Debian package is
-installed).
+installed). The ``setup`` function at the end adds two directives that render
+facts of the package (presets, the shipped model's metadata) at build time.
 """
 
 import datetime
 import os
-import sys
 
 from sphinx_astropy.conf.v2 import *  # noqa: F401,F403
 from sphinx_astropy.conf.v2 import extensions, intersphinx_mapping
 
 from astro_colorgan import __version__
 
-DOCS = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(DOCS, "_ext"))
 
 # -- Project ------------------------------------------------------------------
 
@@ -36,12 +34,11 @@ extensions = [ext for ext in extensions
               if ext not in ("sphinx.ext.inheritance_diagram",)]
 extensions += [
     "sphinxarg.ext",  # the command-line page, rendered from the argparse parser
-    "colorgan_docs",  # docs/_ext: the shipped model's metadata as a table
 ]
 if "matplotlib.sphinxext.plot_directive" not in extensions:
     extensions.append("matplotlib.sphinxext.plot_directive")
 
-exclude_patterns = ["_build", "_generated", "_ext"]
+exclude_patterns = ["_build", "_generated"]
 
 # -- Intersphinx (opt-in, so that the build never needs the network) ---------
 
@@ -95,3 +92,163 @@ html_theme_options = {
     "icon_links": [],
 }
 html_last_updated_fmt = None  # reproducible pages
+
+
+# -- Directives that render facts of the package, so the docs cannot drift ---
+#
+# ``.. preset-table::``
+#     the training presets (`astro_colorgan.training.PRESETS`), one column each;
+# ``.. shipped-model:: facts | recipe | validation``
+#     what is stored inside the shipped model file: training facts, the recipe,
+#     or the decoding choices scored on the validation split.
+
+_PRESET_FIELDS = {
+    "head": "generator head",
+    "loss": "loss",
+    "width": "generator width (channels)",
+    "epochs": "epochs",
+    "batch_size": "batch size",
+    "crop": "training crop (px)",
+    "max_side": "images shrunk to (px, longest side)",
+    "scale_jitter": "scale jitter",
+    "gamma_jitter": "display-stretch jitter (gamma)",
+    "augment": "8 rotations/flips",
+    "lr": "learning rate (generator)",
+    "lr_d": "learning rate (discriminator)",
+    "betas": "Adam betas",
+    "lambda_ce": "λ cross-entropy",
+    "lambda_l1": "λ L1",
+    "lambda_adv": "λ adversarial",
+    "rebalance_mix": "rebalancing mix λ",
+    "drop_grey": "grey images left out",
+    "validation": "validation split held out",
+    "temperature": "decoding temperature (before validation)",
+}
+
+
+def _fmt(value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_fmt(v) for v in value) + ")"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _cell(recipe, field):
+    """A preset field for a table, or a dash where it plays no part in that recipe."""
+    get = recipe.get if isinstance(recipe, dict) else lambda key: getattr(recipe, key)
+    gan, classify = get("loss") == "gan", get("head") == "classify"
+    used = {"lr_d": gan, "lambda_adv": gan, "lambda_l1": gan, "lambda_ce": classify,
+            "rebalance_mix": classify, "temperature": classify}.get(field, True)
+    return _fmt(get(field)) if used else "—"
+
+
+def _list_table(header, rows, widths=None):
+    lines = [".. list-table::", "   :header-rows: 1"]
+    if widths:
+        lines.append("   :widths: " + " ".join(str(w) for w in widths))
+    lines.append("")
+    for row in [header] + rows:
+        lines.append("   * - " + (row[0] or " "))
+        lines += ["     - " + (cell or " ") for cell in row[1:]]
+    return lines
+
+
+def _preset_table():
+    from astro_colorgan.training import PRESETS
+
+    names = list(PRESETS)
+    rows = [[label] + [_cell(PRESETS[n], field) for n in names]
+            for field, label in _PRESET_FIELDS.items()]
+    return _list_table(["field"] + [f"``{n}``" for n in names], rows) + [
+        "", "A dash marks a field that plays no part in that recipe."]
+
+
+def _shipped_model(part):
+    from astro_colorgan.colorize._colorizer import DEFAULT_MODEL
+    from astro_colorgan.nets import file_sha256, load_model
+
+    _, info = load_model(DEFAULT_MODEL, device="cpu")
+    recipe = info.get("recipe", {})
+    if part == "facts":
+        seconds = info.get("seconds")
+        rows = [
+            ["file", f"``astro_colorgan/data/{os.path.basename(DEFAULT_MODEL)}`` "
+                     f"({os.path.getsize(DEFAULT_MODEL) / 2**20:.1f} MiB, safetensors)"],
+            ["SHA-256", f"``{file_sha256(DEFAULT_MODEL)}``"],
+            ["package version that trained it", _fmt(info.get("package_version", "?"))],
+            ["recipe", f"``--preset {recipe.get('name', '?')}``, seed {info.get('seed', '?')}"],
+            ["training images", f"{info.get('n_images', '?')} coloured images (the "
+                                f"``{info.get('split', '?')}`` split of the folder "
+                                f"``{info.get('data', '?')}``)"],
+            ["optimisation steps", f"{info.get('steps', '?')} "
+                                   f"({_fmt(round(info.get('epochs_done', 0), 2))} epochs)"],
+            ["training time", f"{seconds / 60:.1f} min on ``{info.get('device', '?')}`` "
+                              f"(torch {info.get('torch', '?')})" if seconds else "?"],
+            ["decoding temperature", _fmt(info.get("temperature", "?"))],
+            ["saturation factor", _fmt(info.get("saturation", "?"))],
+        ]
+        return _list_table(["", "shipped model"], rows, widths=[30, 70])
+    if part == "recipe":
+        rows = [[label, _cell(recipe, field)] for field, label in _PRESET_FIELDS.items()
+                if field in recipe]
+        return _list_table(["field", "value"], rows, widths=[50, 50])
+    if part == "validation":
+        table = info.get("validation") or {}
+        if not table:
+            return ["The shipped model stores no validation scores."]
+        chosen = (info.get("temperature"), info.get("saturation"))
+        cells = {}
+        for key, scores in table.items():
+            t, s = (float(item.split("=")[1]) for item in key.split(", "))
+            text = f"{scores['de00_coloured']:.2f} / {scores['colourfulness_ratio']:.2f}"
+            cells[t, s] = f"**{text}** (chosen)" if (t, s) == chosen else text
+        temperatures = sorted({t for t, _ in cells})
+        saturations = sorted({s for _, s in cells})
+        rows = [[f"T = {t:g}"] + [cells.get((t, s), "") for s in saturations]
+                for t in temperatures]
+        header = ["ΔE00 coloured / colourfulness"] + [f"s = {s:g}" for s in saturations]
+        return _list_table(header, rows)
+    raise ValueError(f"unknown part {part!r}: use facts, recipe or validation")
+
+
+def setup(app):
+    # docutils and Sphinx are imported here, by Sphinx builds only (pytest-doctestplus
+    # never imports conf.py, but keep it importable anyway)
+    from docutils import nodes
+    from docutils.parsers.rst import Directive
+    from docutils.statemachine import StringList
+    from sphinx.util import logging
+
+    logger = logging.getLogger("astro_colorgan.docs")
+
+    class _RstDirective(Directive):
+        def emit(self, lines):
+            node = nodes.container()
+            source = self.state.document.current_source
+            self.state.nested_parse(StringList(lines, source=source), self.content_offset, node)
+            return node.children
+
+    class PresetTable(_RstDirective):
+        def run(self):
+            return self.emit(_preset_table())
+
+    class ShippedModel(_RstDirective):
+        required_arguments = 1
+
+        def run(self):
+            part = self.arguments[0]
+            if part not in ("facts", "recipe", "validation"):
+                raise self.error(f"unknown part {part!r}: use facts, recipe or validation")
+            try:
+                lines = _shipped_model(part)
+            except Exception as exc:  # a missing model must not pass silently
+                logger.warning(f"shipped-model: cannot read the shipped model: {exc}",
+                               location=self.state_machine.get_source_and_line(self.lineno))
+                return []
+            return self.emit(lines)
+
+    app.add_directive("preset-table", PresetTable)
+    app.add_directive("shipped-model", ShippedModel)
