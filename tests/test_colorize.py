@@ -65,14 +65,14 @@ def test_tiled_matches_untiled_and_has_no_seams(shipped):
     colorizer = shipped
     image = _field(160, 176)
     whole = colorizer.colorize(image, stretch=None, tile=512)
-    tiled = colorizer.colorize(image, stretch=None, tile=96, overlap=32)
+    tiled = colorizer.colorize(image, stretch=None, tile=128, overlap=32)
     colour = np.abs(whole - image[..., None]).mean()
     assert colour > 0.002  # the model does colour this field
-    assert np.abs(tiled - whole).mean() < 0.25 * colour
+    assert np.abs(tiled - whole).mean() < 0.1 * colour
     # colour jump across the tile borders no larger than inside the tiles
     step = np.abs(np.diff(tiled, axis=1)).sum(-1)
     borders = set()
-    for x0 in tile_starts(176, 96, 32)[1:]:
+    for x0 in tile_starts(176, 128, 32)[1:]:
         borders.update(range(x0 - 1, x0 + 33))
     inside = [c for c in range(step.shape[1]) if c not in borders]
     border_cols = sorted(borders & set(range(step.shape[1])))

@@ -13,7 +13,7 @@ from astropy.visualization import BaseInterval, BaseStretch
 from ..composite import SkyPercentileInterval, resolve_stretch
 from ..io import make_rgb_hdu, provenance_history, read_image
 from ..nets import chroma_to_rgb, file_sha256, load_model, resolve_device
-from ._core import pad_to_multiple, predict_chroma
+from ._core import dihedral, frozen_normalisation, pad_to_multiple, predict_chroma, undo_dihedral
 from ._tiling import iter_tiles
 
 __all__ = ["Colorizer", "DEFAULT_MODEL", "PREDICTED_COLOURS_NOTE"]
@@ -145,8 +145,9 @@ class Colorizer:
         luma = np.clip(stretch_obj(scaled, clip=True), 0, 1)
         return np.where(finite, luma, 0).astype(np.float32), finite
 
-    def _context(self, luma, context_size):
-        """Global context of the whole image, shared by all tiles."""
+    def _reference(self, luma, context_size):
+        """The whole image, shrunk to at most ``context_size``: the source of the
+        global context and the normalisation statistics shared by all tiles."""
         from PIL import Image
 
         ny, nx = luma.shape
@@ -155,13 +156,27 @@ class Colorizer:
             scale = context_size / max(ny, nx)
             size = (max(16, round(nx * scale)), max(16, round(ny * scale)))
             small = np.asarray(Image.fromarray(luma).resize(size, Image.LANCZOS))
-        x = torch.from_numpy(np.ascontiguousarray(small, dtype=np.float32))[None, None]
-        padded, _ = pad_to_multiple(x.to(self.device))
-        with torch.no_grad():
-            return self.model.generator.encode_context(padded)
+        x = torch.from_numpy(np.array(small, dtype=np.float32))[None, None]
+        return pad_to_multiple(x.to(self.device))[0]
+
+    def _tiled_chroma(self, luma, reference, tile, overlap, margin):
+        """Chroma of a whole image, tile by tile, blended with smooth weights."""
+        ny, nx = luma.shape
+        chroma = np.zeros((2, ny, nx), np.float32)
+        total = np.zeros((ny, nx), np.float32)
+        with frozen_normalisation(self.model, reference) as context:
+            for (rows, cols), weight in iter_tiles((ny, nx), tile, overlap):
+                # the network sees the tile with a margin of real pixels around it
+                # (the overlap-tile strategy), so its border effects fall outside
+                big_rows, inner_rows = _with_margin(rows, ny, margin)
+                big_cols, inner_cols = _with_margin(cols, nx, margin)
+                c = predict_chroma(self.model, luma[big_rows, big_cols], context=context)
+                chroma[:, rows, cols] += weight * c[:, inner_rows, inner_cols]
+                total[rows, cols] += weight
+        return chroma / total
 
     def predict(self, data, *, stretch="auto", interval=None, Q=8.0, tile=512, overlap=64,
-                tta=False, hdu=None, plane=None, context_size=256):
+                margin=None, tta=False, hdu=None, plane=None, context_size=256):
         """Colorize, returning the intermediate products too.
 
         Parameters are those of `colorize`.
@@ -177,40 +192,46 @@ class Colorizer:
             raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
         if not 0 <= overlap <= tile // 2:
             raise ValueError(f"overlap must be between 0 and tile/2 = {tile // 2}, not {overlap}")
+        margin = tile // 4 if margin is None else int(margin)
+        if margin < 0:
+            raise ValueError(f"margin must not be negative, not {margin}")
         image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
         luma, valid = self._display_luma(image, stretch, interval, Q)
         ny, nx = luma.shape
-        context = self._context(luma, context_size)
-        chroma = np.zeros((2, ny, nx), np.float32)
-        spread = np.zeros((ny, nx), np.float32) if tta else None
-        total = np.zeros((ny, nx), np.float32)
-        n_tiles = 0
-        for (rows, cols), weight in iter_tiles((ny, nx), tile, overlap):
-            c, s = predict_chroma(self.model, luma[rows, cols], context=context, tta=tta)
-            chroma[:, rows, cols] += weight * c
-            total[rows, cols] += weight
+        reference = self._reference(luma, context_size)
+        # with tta, each of the 8 rotations/flips is a whole pass of its own (its
+        # own context and normalisation), so the average is exactly symmetric
+        passes = range(8) if tta else range(1)
+        total = np.zeros((2, ny, nx), np.float64)
+        squares = np.zeros((2, ny, nx), np.float64) if tta else None
+        for k in passes:
+            c = self._tiled_chroma(np.ascontiguousarray(dihedral(luma, k)),
+                                   dihedral(reference, k), tile, overlap, margin)
+            c = undo_dihedral(c, k)
+            total += c
             if tta:
-                spread[rows, cols] += weight * s
-            n_tiles += 1
-        chroma /= total
-        log.debug(f"colorized {image.name} in {n_tiles} tile(s)")
+                squares += np.square(c)
+        chroma = (total / len(passes)).astype(np.float32)
+        spread = None
+        if tta:
+            variance = np.maximum(squares / len(passes) - np.square(total / len(passes)), 0)
+            spread = np.sqrt(variance.sum(0)).astype(np.float32)
+            spread[~valid] = np.nan
+        log.debug(f"colorized {image.name} ({len(passes)} pass(es) of tile {tile})")
         rgb = chroma_to_rgb(luma.astype(np.float64), np.moveaxis(chroma, 0, -1).astype(np.float64))
         rgb = np.clip(rgb, 0, 1).astype(np.float32)  # clip float rounding only
         rgb[~valid] = np.nan
-        if tta:
-            spread /= total
-            spread[~valid] = np.nan
         options = {"model": self.name, "model_sha256": self.sha256 or "unknown",
                    "stretch": stretch if isinstance(stretch, (str, type(None))) else repr(stretch),
                    "interval": repr(interval) if interval is not None else "default",
-                   "Q": Q, "tile": tile, "overlap": overlap, "tta": tta,
+                   "Q": Q, "tile": tile, "overlap": overlap, "margin": margin, "tta": tta,
                    "temperature": self.model.temperature, "saturation": self.model.saturation,
                    "hdu": hdu, "plane": plane}
         return {"rgb": rgb, "luma": np.where(valid, luma, np.nan), "spread": spread,
                 "image": image, "options": options}
 
     def colorize(self, data, *, stretch="auto", interval=None, Q=8.0, tile=512, overlap=64,
-                 tta=False, hdu=None, plane=None):
+                 margin=None, tta=False, hdu=None, plane=None):
         """Predict a colour image.
 
         Parameters
@@ -231,10 +252,15 @@ class Colorizer:
         tile, overlap : int
             Images larger than ``tile`` pixels are processed in tiles of that
             size overlapping by ``overlap`` pixels, blended with smooth weights;
-            memory use follows the tile, not the image. The global context of
-            the whole image is shared by all tiles so they agree.
+            memory use follows the tile, not the image. The global context and
+            the normalisation statistics of the whole image (shrunk to 256 px)
+            are shared by all tiles so that they agree.
+        margin : int, optional
+            Pixels of the image around each tile that the network also sees,
+            so that its border effects fall outside the tile (default:
+            ``tile // 4``).
         tta : bool
-            Average the predictions of the 8 rotations/flips.
+            Average the predictions of the 8 rotations/flips (8 times slower).
         hdu : int or str, optional
             The HDU of a multi-extension FITS input.
         plane : int, optional
@@ -247,10 +273,10 @@ class Colorizer:
             NaN or masked; row order as the input's.
         """
         return self.predict(data, stretch=stretch, interval=interval, Q=Q, tile=tile,
-                            overlap=overlap, tta=tta, hdu=hdu, plane=plane)["rgb"]
+                            overlap=overlap, margin=margin, tta=tta, hdu=hdu, plane=plane)["rgb"]
 
     def colorize_hdu(self, data, *, stretch="auto", interval=None, Q=8.0, tile=512, overlap=64,
-                     tta=False, hdu=None, plane=None):
+                     margin=None, tta=False, hdu=None, plane=None):
         """Predict a colour image as FITS HDUs that keep the WCS and the provenance.
 
         Parameters are those of `colorize`.
@@ -268,7 +294,7 @@ class Colorizer:
             larger means less certain colour).
         """
         result = self.predict(data, stretch=stretch, interval=interval, Q=Q, tile=tile,
-                              overlap=overlap, tta=tta, hdu=hdu, plane=plane)
+                              overlap=overlap, margin=margin, tta=tta, hdu=hdu, plane=plane)
         image = result["image"]
         history = provenance_history("colorize", [image.name], result["options"])
         history.append(PREDICTED_COLOURS_NOTE)
@@ -289,3 +315,13 @@ class Colorizer:
                                       "over the 8 rotations/flips of the input")
             hdus.append(spread)
         return fits.HDUList(hdus)
+
+
+def _with_margin(span, n, margin):
+    """Widen a slice by ``margin`` on both sides (inside [0, n)).
+
+    Returns the wide slice and the slice of the original span inside it.
+    """
+    start = max(0, span.start - margin)
+    stop = min(n, span.stop + margin)
+    return slice(start, stop), slice(span.start - start, span.stop - start)

@@ -1,4 +1,4 @@
-"""Running the generator on plain luma arrays: padding, context, test-time augmentation."""
+"""Running the generator on plain luma arrays: padding, rotations/flips, shared normalisation."""
 
 import numpy as np
 import torch
@@ -6,7 +6,8 @@ import torch.nn.functional as F
 
 from ..nets import SIZE_MULTIPLE
 
-__all__ = ["pad_to_multiple", "dihedral", "undo_dihedral", "generator_output", "predict_chroma"]
+__all__ = ["pad_to_multiple", "dihedral", "undo_dihedral", "predict_chroma",
+           "frozen_normalisation"]
 
 
 def pad_to_multiple(luma, multiple=SIZE_MULTIPLE):
@@ -27,7 +28,9 @@ def pad_to_multiple(luma, multiple=SIZE_MULTIPLE):
 
 
 def dihedral(x, k):
-    """The ``k``-th (0–7) rotation/flip of the last two axes."""
+    """The ``k``-th (0–7) rotation/flip of the last two axes of a tensor or array."""
+    if isinstance(x, np.ndarray):
+        return np.rot90(x[..., ::-1] if k >= 4 else x, k % 4, axes=(-2, -1))
     if k >= 4:
         x = x.flip(-1)
     return torch.rot90(x, k % 4, dims=(-2, -1))
@@ -35,34 +38,15 @@ def dihedral(x, k):
 
 def undo_dihedral(x, k):
     """Inverse of `dihedral`."""
+    if isinstance(x, np.ndarray):
+        x = np.rot90(x, -(k % 4), axes=(-2, -1))
+        return x[..., ::-1] if k >= 4 else x
     x = torch.rot90(x, -(k % 4), dims=(-2, -1))
     return x.flip(-1) if k >= 4 else x
 
 
-def generator_output(model, luma, context=None):
-    """The generator's raw output for luma of any size.
-
-    Parameters
-    ----------
-    model : `~astro_colorgan.nets.ColorModel`
-    luma : `torch.Tensor`
-        ``(batch, 1, ny, nx)`` in [0, 1].
-    context : `torch.Tensor`, optional
-        Global context vector to use instead of the input's own.
-
-    Returns
-    -------
-    raw : `torch.Tensor`
-        Logits or chroma at 1/4 of the padded size.
-    shape : tuple of int
-        The unpadded ``(ny, nx)``.
-    """
-    padded, shape = pad_to_multiple(luma)
-    return model.generator(padded, context), shape
-
-
-def predict_chroma(model, luma, *, temperature=None, context=None, tta=False):
-    """Full-resolution chroma for one luma image.
+def predict_chroma(model, luma, *, temperature=None, context=None):
+    """Full-resolution chroma for one luma image (one pass, no tiling).
 
     Parameters
     ----------
@@ -74,31 +58,93 @@ def predict_chroma(model, luma, *, temperature=None, context=None, tta=False):
         Decoding temperature (default: the model's).
     context : `torch.Tensor`, optional
         Global context vector (default: the image's own).
-    tta : bool
-        Average the 8 rotations/flips.
 
     Returns
     -------
     chroma : `numpy.ndarray`
         ``(2, ny, nx)`` float32 Cb, Cr.
-    spread : `numpy.ndarray` or None
-        ``(ny, nx)`` standard deviation of the chroma over the 8 rotations/flips
-        (the length of the per-pixel chroma standard-deviation vector) when
-        ``tta`` is true.
     """
     device = next(model.parameters()).device
     x = torch.from_numpy(np.ascontiguousarray(luma, dtype=np.float32))[None, None].to(device)
     ny, nx = luma.shape
-    outputs = []
+    padded, _ = pad_to_multiple(x)
     with torch.no_grad():
-        for k in range(8 if tta else 1):
-            padded, _ = pad_to_multiple(dihedral(x, k))
-            full = model.decode(model.generator(padded, context), padded, temperature)
-            size = (nx, ny) if k % 2 else (ny, nx)  # odd rotations swap the axes
-            outputs.append(undo_dihedral(full[..., : size[0], : size[1]], k))
-    stack = torch.cat(outputs).float()
-    chroma = stack.mean(0).cpu().numpy()
-    spread = None
-    if tta:
-        spread = stack.std(0, unbiased=False).pow(2).sum(0).sqrt().cpu().numpy()
-    return chroma, spread
+        full = model.decode(model.generator(padded, context), padded, temperature)
+    return full[0, :, :ny, :nx].float().cpu().numpy()
+
+
+class frozen_normalisation:
+    """Context manager: GroupNorm statistics taken once from a whole image, then fixed.
+
+    GroupNorm does not depend on the batch, but it does depend on the extent of
+    the image it sees: a tile normalised with its own statistics would get
+    other colours than the same pixels in the whole image, and neighbouring
+    tiles would disagree. Inside this context every GroupNorm of the
+    generator normalises with the per-group mean and variance measured on
+    ``reference`` (the whole image, or its thumbnail for large images), so all
+    tiles are treated alike. For an image that is its own reference the
+    results are those of the plain network.
+
+    Parameters
+    ----------
+    model : `~astro_colorgan.nets.ColorModel`
+        The model.
+    reference : `torch.Tensor`
+        ``(1, 1, ny, nx)`` luma, sizes multiples of 16.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from astro_colorgan.nets import ColorModel
+    >>> model = ColorModel(width=8, head="regress").eval()
+    >>> image = torch.rand(1, 1, 64, 64)
+    >>> with torch.no_grad():
+    ...     plain = model.generator(image)
+    ...     with frozen_normalisation(model, image) as context:
+    ...         frozen = model.generator(image, context)
+    >>> bool(torch.allclose(plain, frozen, atol=1e-5))
+    True
+    """
+
+    def __init__(self, model, reference):
+        self.model = model
+        self.reference = reference
+        self.norms = [m for m in model.generator.modules() if isinstance(m, torch.nn.GroupNorm)]
+        self.stats = {}
+
+    def __enter__(self):
+        hooks = [norm.register_forward_pre_hook(self._capture) for norm in self.norms]
+        try:
+            with torch.no_grad():
+                self.model.generator(self.reference)
+                context = self.model.generator.encode_context(self.reference)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        for norm in self.norms:
+            norm.forward = self._frozen(norm)
+        return context
+
+    def __exit__(self, *exc):
+        for norm in self.norms:
+            del norm.forward  # back to the class's method
+        return False
+
+    def _capture(self, module, inputs):
+        if module in self.stats:  # encode_context runs the encoder a second time
+            return
+        x = inputs[0]
+        grouped = x.reshape(x.shape[0], module.num_groups, -1)
+        self.stats[module] = (grouped.mean(-1), grouped.var(-1, unbiased=False))
+
+    def _frozen(self, module):
+        mean, var = self.stats[module]
+
+        def forward(x):
+            b, c = x.shape[:2]
+            grouped = x.reshape(b, module.num_groups, -1)
+            grouped = (grouped - mean[..., None]) / torch.sqrt(var[..., None] + module.eps)
+            out = grouped.reshape(x.shape)
+            return out * module.weight[None, :, None, None] + module.bias[None, :, None, None]
+
+        return forward
