@@ -10,7 +10,7 @@ from astropy.io import fits
 from astro_colorgan.cli import main
 from astro_colorgan.data import get_sample_path
 
-from conftest import make_colour_images
+from _colour_images import make_colour_images
 
 
 def _error(capsys, args):

@@ -5,7 +5,7 @@ import pytest
 
 from astro_colorgan.evaluation import colourfulness, evaluate, image_metrics
 
-from conftest import make_colour_images
+from _colour_images import make_colour_images
 
 
 def test_metrics_of_perfect_and_grey_predictions():

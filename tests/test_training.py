@@ -11,7 +11,7 @@ from astro_colorgan.datasets import find_images, in_test_split, is_coloured, rea
 from astro_colorgan.nets import load_model
 from astro_colorgan.training import PRESETS, TrainingImages, get_preset, train
 
-from conftest import make_colour_images
+from _colour_images import make_colour_images
 
 
 def test_split_rule_matches_the_protocol():

@@ -311,8 +311,8 @@ class Colorizer:
                 spread.header.update(image.wcs.to_header())
             spread.header["BUNIT"] = ("", "standard deviation of chroma (Cb, Cr) over 8 "
                                       "rotations/flips")
-            spread.header.add_history("colour uncertainty: spread of the predicted chroma "
-                                      "over the 8 rotations/flips of the input")
+            spread.header.add_history("colour uncertainty: spread of the predicted chroma")
+            spread.header.add_history("over the 8 rotations/flips of the input")
             hdus.append(spread)
         return fits.HDUList(hdus)
 

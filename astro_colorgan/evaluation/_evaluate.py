@@ -137,7 +137,7 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
     models : list, optional
         `~astro_colorgan.Colorizer` objects or model file paths (default: the
         shipped model).
-    split : {'test', 'train', 'validation', 'all'}
+    split : {'test', 'train', 'fit', 'validation', 'all'}
         Which images to score (`~astro_colorgan.datasets.find_images`).
     max_side : int
         Longest side of the evaluated images.

@@ -8,6 +8,7 @@ place at the end, so that a file is written whole or not at all.
 import contextlib
 import datetime
 import os
+import textwrap
 import uuid
 import warnings
 
@@ -236,7 +237,9 @@ def make_rgb_hdu(rgb, *, wcs=None, history=()):
     header["CNAME3"] = ("colour plane 1=R 2=G 3=B", "order of the RGB planes")
     header["COLORORD"] = ("RGB", "plane order of the colour cube")
     for line in history:
-        header.add_history(line)
+        # astropy cuts long cards mid-word: wrap at word boundaries instead
+        for part in textwrap.wrap(line, width=70, break_long_words=True) or [""]:
+            header.add_history(part)
     return fits.PrimaryHDU(data=cube, header=header)
 
 
