@@ -23,7 +23,8 @@ def _field(ny=150, nx=170, seed=3):
     y, x = np.mgrid[:ny, :nx]
     img = np.zeros((ny, nx))
     for _ in range(12):
-        cy, cx, s, a = rng.uniform(0, ny), rng.uniform(0, nx), rng.uniform(2, 15), rng.uniform(0.1, 1)
+        cy, cx = rng.uniform(0, ny), rng.uniform(0, nx)
+        s, a = rng.uniform(2, 15), rng.uniform(0.1, 1)
         img += a * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * s**2))
     return np.clip(img / img.max(), 0, 1)
 

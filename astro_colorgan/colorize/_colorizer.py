@@ -125,7 +125,7 @@ class Colorizer:
             values = data[finite]
             if values.min() < 0 or values.max() > 1:
                 warnings.warn(f"{image.name}: stretch=None but the data are outside [0, 1]; "
-                              "they are clipped", AstropyUserWarning)
+                              "they are clipped", AstropyUserWarning, stacklevel=3)
             luma = np.clip(np.where(finite, data, 0.0), 0, 1)
             return luma.astype(np.float32), finite
         if isinstance(stretch, BaseInterval) and interval is None:

@@ -1,4 +1,4 @@
-"""Folders of colour images: listing, the fixed split rule, reading, and the evaluation protocol's preparation."""
+"""Folders of colour images: listing, the fixed split rule and reading."""
 
 import hashlib
 import os

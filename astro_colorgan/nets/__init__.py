@@ -7,7 +7,8 @@ from ._discriminator import PatchDiscriminator
 from ._generator import CHROMA_STRIDE, SIZE_MULTIPLE, ChromaUNet
 from ._losses import lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy
 from ._model import ColorModel, file_sha256, load_model, resolve_device, save_model
-from ._quantize import (BIN_STEP, RELATIVE_CHROMA_MAX, annealed_mean, chroma_histogram, rebalancing_weights,
+from ._quantize import (BIN_STEP, RELATIVE_CHROMA_MAX, annealed_mean, chroma_histogram,
+                        rebalancing_weights,
                         select_bins, soft_encode)
 
 __all__ = [

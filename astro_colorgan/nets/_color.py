@@ -151,7 +151,8 @@ def chroma_to_rgb(luma, chroma, axis=-1):
 
 def _split_two(chroma, axis):
     if chroma.shape[axis] != 2:
-        raise ValueError(f"expected 2 chroma channels on axis {axis}, got shape {tuple(chroma.shape)}")
+        raise ValueError(f"expected 2 chroma channels on axis {axis}, "
+                         f"got shape {tuple(chroma.shape)}")
     index = [slice(None)] * chroma.ndim
     index[axis] = 0
     cb = chroma[tuple(index)]

@@ -112,7 +112,8 @@ class ChromaUNet(nn.Module):
             ``(batch, 2, ny/4, nx/4)`` relative chroma (``regress``).
         """
         if luma.shape[-1] % SIZE_MULTIPLE or luma.shape[-2] % SIZE_MULTIPLE:
-            raise ValueError(f"input sizes must be multiples of {SIZE_MULTIPLE}, got {tuple(luma.shape)}")
+            raise ValueError(f"input sizes must be multiples of {SIZE_MULTIPLE}, "
+                             f"got {tuple(luma.shape)}")
         x = 2.0 * luma - 1.0
         s0 = self.stem(x)
         s1 = self.down1(s0)

@@ -1,11 +1,12 @@
 """Quantised chroma: the bins of the classification head and their weights.
 
 Following Zhang, Isola & Efros (2016, "Colorful Image Colorization"), the
-plane of relative chroma (Cb, Cr) / (Y + eps) is cut into square bins; the generator predicts a distribution
-over the bins seen in the training data; targets are soft-encoded over the
-nearest bins; rare (saturated) bins are up-weighted so the loss is not won by
-predicting grey-brown averages; and the distribution is decoded with an
-annealed mean that trades saturation against the safety of the mean.
+plane of relative chroma (Cb, Cr) / (Y + eps) is cut into square bins; the
+generator predicts a distribution over the bins seen in the training data;
+targets are soft-encoded over the nearest bins; rare (saturated) bins can be
+up-weighted so that the loss is not won by predicting grey-brown averages; and
+the distribution is decoded with an annealed mean that trades saturation
+against the safety of the mean.
 """
 
 import numpy as np

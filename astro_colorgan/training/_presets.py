@@ -89,7 +89,8 @@ PRESETS = {
     # U-Net takes), batch 64, 150 epochs, Adam 5e-4, L2 on RGB, no adversary
     "seed-paper": Preset(name="seed-paper", head="regress", loss="l2rgb", epochs=150,
                          batch_size=64, crop=128, max_side=128, scale_jitter=(1.0, 1.0),
-                         augment=False, gamma_jitter=(1.0, 1.0), lr=5e-4, betas=(0.9, 0.999), drop_grey=False,
+                         augment=False, gamma_jitter=(1.0, 1.0), lr=5e-4, betas=(0.9, 0.999),
+                         drop_grey=False,
                          validation=False),
     # the default generator body regressing chroma with L1 alone (no adversarial term)
     "l1-only": Preset(name="l1-only", head="regress", loss="l1", betas=(0.9, 0.999),

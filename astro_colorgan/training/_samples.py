@@ -38,11 +38,12 @@ class TrainingImages:
             try:
                 rgb = read_color_image(path, max_side=max_side)
             except (OSError, ValueError) as exc:
-                warnings.warn(f"skipping {os.path.basename(path)}: {exc}", AstropyUserWarning)
+                warnings.warn(f"skipping {os.path.basename(path)}: {exc}", AstropyUserWarning,
+                              stacklevel=2)
                 continue
             if min(rgb.shape[:2]) < 8:
                 warnings.warn(f"skipping {os.path.basename(path)}: smaller than 8 px",
-                              AstropyUserWarning)
+                              AstropyUserWarning, stacklevel=2)
                 continue
             if drop_grey and not is_coloured(rgb):
                 skipped_grey += 1

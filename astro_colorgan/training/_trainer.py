@@ -240,8 +240,8 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
             if new_file:
                 writer.writeheader()
             while epoch < recipe.epochs and done < stop_at:
-                order = torch.randperm(len(images),
-                                       generator=torch.Generator().manual_seed(seed * 100003 + epoch))
+                shuffle = torch.Generator().manual_seed(seed * 100003 + epoch)
+                order = torch.randperm(len(images), generator=shuffle)
                 while step < steps_per_epoch and done < stop_at:
                     batch = order[step * recipe.batch_size:(step + 1) * recipe.batch_size]
                     rgb = torch.from_numpy(np.stack([
