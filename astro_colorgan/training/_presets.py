@@ -73,7 +73,7 @@ class Preset:
     lambda_ce: float = 1.0
     lambda_l1: float = 5.0
     lambda_adv: float = 0.1
-    rebalance_mix: float = 0.75
+    rebalance_mix: float = 1.0
     drop_grey: bool = True
     validation: bool = True
     temperature: float = 0.5
