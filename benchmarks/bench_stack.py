@@ -46,22 +46,6 @@ CENTRE = (150.1, 2.2)
 FWHM = 0.9  # arcsec
 
 
-def _tan_wcs(centre, scale, rotation, shape):
-    from astropy.wcs import WCS
-
-    wcs = WCS(naxis=2)
-    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
-    wcs.wcs.cunit = ["deg", "deg"]
-    wcs.wcs.crval = list(centre)
-    wcs.wcs.crpix = [(shape[1] + 1) / 2, (shape[0] + 1) / 2]
-    angle = np.radians(rotation)
-    step = scale / 3600.0
-    wcs.wcs.cd = step * np.array([[-np.cos(angle), np.sin(angle)],
-                                  [np.sin(angle), np.cos(angle)]])
-    wcs.wcs.radesys = "ICRS"
-    return wcs
-
-
 def _render(wcs, shape, positions, fluxes, *, sky, noise, seed):
     from scipy.special import erf
 
@@ -90,6 +74,8 @@ def make_inputs(folder, size, *, n_stars=600, seed=1):
     from astropy.coordinates import SkyCoord
     from astropy.io import fits
 
+    from astro_colorgan.data._make_samples import tan_wcs
+
     rng = np.random.default_rng(seed)
     half_width = 0.5 * size * 0.20 * 0.8  # arcsec, inside the smallest field
     offsets = rng.uniform(-half_width, half_width, (n_stars, 2))
@@ -102,7 +88,7 @@ def make_inputs(folder, size, *, n_stars=600, seed=1):
     for index, grid in enumerate(GRIDS):
         shifted = centre.spherical_offsets_by(grid["shift"][0] * u.arcsec,
                                               grid["shift"][1] * u.arcsec)
-        wcs = _tan_wcs((shifted.ra.deg, shifted.dec.deg), grid["scale"], grid["rotation"], shape)
+        wcs = tan_wcs((shifted.ra.deg, shifted.dec.deg), grid["scale"], grid["rotation"], shape)
         data = _render(wcs, shape, positions, fluxes * colours ** (index - 1),
                        sky=10.0 + 5 * index, noise=1.0, seed=seed + index)
         header = wcs.to_header()

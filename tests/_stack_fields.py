@@ -3,29 +3,14 @@
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from astropy.wcs import WCS
 from scipy.special import erf
+
+from astro_colorgan.data._make_samples import tan_wcs
 
 __all__ = ["FIELD_CENTRE", "tan_wcs", "star_positions", "render_stars", "three_filter_field",
            "measure_centroids"]
 
 FIELD_CENTRE = (150.1, 2.2)
-
-
-def tan_wcs(centre, scale, rotation, shape):
-    """A TAN WCS: ``scale`` arcsec pixels, grid rotated by ``rotation`` degrees, centred on ``centre``."""
-    wcs = WCS(naxis=2)
-    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
-    wcs.wcs.cunit = ["deg", "deg"]
-    wcs.wcs.crval = list(centre)
-    wcs.wcs.crpix = [(shape[1] + 1) / 2, (shape[0] + 1) / 2]
-    angle = np.radians(rotation)
-    step = scale / 3600.0
-    wcs.wcs.cd = step * np.array([[-np.cos(angle), np.sin(angle)],
-                                  [np.sin(angle), np.cos(angle)]])
-    wcs.wcs.radesys = "ICRS"
-    wcs.pixel_shape = (shape[1], shape[0])
-    return wcs
 
 
 def star_positions(n, radius, *, seed=0, centre=FIELD_CENTRE, min_separation=3.0):
