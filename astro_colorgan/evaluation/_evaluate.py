@@ -7,6 +7,7 @@ import numpy as np
 from astropy import log
 
 from ..datasets import find_images, is_coloured, read_color_image
+from ..io import check_output_path
 from ..nets import rgb_to_luma
 from ._metrics import METRIC_NAMES, image_metrics, mean_metrics
 
@@ -81,9 +82,7 @@ def _write_report(report, result, images, predictions, overwrite):
     table_path = os.path.join(report, "metrics.rst")
     csv_path = os.path.join(report, "per_image.csv")
     for path in (table_path, csv_path):
-        if os.path.exists(path) and not overwrite:
-            raise OSError(f"File {path} already exists. If you mean to replace it then use "
-                          "the argument overwrite=True (--overwrite).")
+        check_output_path(path, overwrite=overwrite)
     with open(table_path, "w") as handle:
         handle.write(result.table() + "\n")
     with open(csv_path, "w", newline="") as handle:
@@ -176,11 +175,8 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         while label in labels or label == "grey":
             label += "'"
         labels.append(label)
-    if report is not None and os.path.isdir(report) and not overwrite:
-        existing = os.path.join(report, "metrics.rst")
-        if os.path.exists(existing):
-            raise OSError(f"File {existing} already exists. If you mean to replace it then use "
-                          "the argument overwrite=True (--overwrite).")
+    if report is not None and os.path.isdir(report):
+        check_output_path(os.path.join(report, "metrics.rst"), overwrite=overwrite)
     names, images = [], []
     for path in find_images(data_dir, split=split):
         try:

@@ -123,10 +123,10 @@ def save_model(model, path, *, info=None, overwrite=False):
     """
     from safetensors.torch import save_file
 
+    from ..io import check_output_path
+
     path = os.fspath(path)
-    if os.path.exists(path) and not overwrite:
-        raise OSError(f"File {path} already exists. If you mean to replace it then use "
-                      "the argument overwrite=True (--overwrite).")
+    check_output_path(path, overwrite=overwrite)
     metadata = {"format": _FORMAT, "config": json.dumps(model.config),
                 "info": json.dumps(info or {})}
     # weights are stored in float16 (half the file, no measurable change in the colours);

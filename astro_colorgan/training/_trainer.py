@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from astropy import log
 
 from ..datasets import find_images
+from ..io import check_output_path
 from ..nets import (CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel, PatchDiscriminator,
                     chroma_histogram, chroma_to_rgb, foreground_weight,
                     lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy,
@@ -179,12 +180,7 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
     from tqdm import tqdm
 
     output = os.fspath(output)
-    if os.path.exists(output) and not overwrite:
-        raise OSError(f"File {output} already exists. If you mean to replace it then use "
-                      "the argument overwrite=True (--overwrite).")
-    out_dir = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
-        raise PermissionError(f"cannot write to folder {out_dir}")
+    check_output_path(output, overwrite=overwrite)
     recipe = get_preset(preset, epochs=epochs, batch_size=batch_size, crop=crop)
     if recipe.crop % 16:
         raise ValueError(f"crop must be a multiple of 16, not {recipe.crop}")
