@@ -28,3 +28,19 @@ def colour_folder(tmp_path):
     """A folder of generated colour images."""
     make_colour_images(tmp_path, n=8)
     return tmp_path
+
+
+@pytest.fixture
+def unwritable_tmp_path(tmp_path, monkeypatch):
+    """``tmp_path`` in which creating files fails (as root, permissions do not bind)."""
+    import os
+
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if os.path.dirname(os.fspath(path)) == str(tmp_path) and flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    return tmp_path

@@ -184,15 +184,8 @@ def test_bad_outputs_and_options_are_refused_first(case, cli_filter_files, tmp_p
     assert after == before
 
 
-def test_unwritable_output_folder(cli_filter_files, tmp_path, capsys, monkeypatch):
-    real_open = os.open
-
-    def refusing_open(path, flags, *args, **kwargs):
-        if os.path.dirname(os.fspath(path)) == str(tmp_path) and flags & os.O_CREAT:
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refusing_open)
+def test_unwritable_output_folder(cli_filter_files, unwritable_tmp_path, capsys):
+    tmp_path = unwritable_tmp_path
     status, stdout, stderr = _run(capsys, *cli_filter_files, "-o", tmp_path / "rgb.fits")
     assert status == 2
     assert stderr.strip() == f"astro-colorize: error: Cannot write to folder {tmp_path}: " \

@@ -317,16 +317,9 @@ def test_check_output_path_folders(tmp_path):
     assert os.listdir(tmp_path) == ["afile"]
 
 
-def test_check_output_path_unwritable_folder_simulated(tmp_path, monkeypatch):
+def test_check_output_path_unwritable_folder_simulated(unwritable_tmp_path):
     """As root, permissions do not bind: make creating files in the folder fail instead."""
-    real_open = os.open
-
-    def refusing_open(path, flags, *args, **kwargs):
-        if os.path.dirname(os.fspath(path)) == str(tmp_path) and flags & os.O_CREAT:
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refusing_open)
+    tmp_path = unwritable_tmp_path
     with pytest.raises(PermissionError, match="Cannot write to folder .*: Permission denied"):
         check_output_path(tmp_path / "out.fits")
     with pytest.raises(PermissionError, match="Cannot write to folder"):

@@ -10,7 +10,7 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 from astropy.visualization import BaseInterval, BaseStretch
 
-from ..composite import SkyPercentileInterval, resolve_stretch
+from ..composite import check_interval, resolve_stretch
 from ..io import make_rgb_hdu, provenance_history, read_image
 from ..nets import chroma_to_rgb, file_sha256, load_model, resolve_device
 from ._core import dihedral, frozen_normalisation, pad_to_multiple, predict_chroma, undo_dihedral
@@ -136,10 +136,7 @@ class Colorizer:
             raise TypeError("stretch must be 'auto', 'asinh', 'linear', None or an "
                             f"astropy.visualization stretch, not {type(stretch).__name__}")
         stretch_obj = resolve_stretch(stretch, Q=Q)
-        interval = SkyPercentileInterval() if interval is None else interval
-        if not isinstance(interval, BaseInterval):
-            raise TypeError("interval must be an astropy.visualization interval, "
-                            f"not {type(interval).__name__}")
+        interval = check_interval(interval)
         vmin, vmax = interval.get_limits(data[finite])
         scaled = np.clip((np.where(finite, data, vmin) - vmin) / (vmax - vmin), 0, 1)
         luma = np.clip(stretch_obj(scaled, clip=True), 0, 1)

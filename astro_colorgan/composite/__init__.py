@@ -5,6 +5,7 @@ from ._stack import CompositeImage, stack
 from ._stretch import (
     STRETCHES,
     SkyPercentileInterval,
+    check_interval,
     resolve_stretch,
     stretch_linked,
     stretch_per_filter,
@@ -15,6 +16,7 @@ __all__ = [
     "CompositeImage",
     "SkyPercentileInterval",
     "channel_matrix",
+    "check_interval",
     "mix_channels",
     "resolve_stretch",
     "stack",
