@@ -2,7 +2,7 @@
 
 from astropy import log
 
-from ..io import check_output_path, image_format, write_fits, write_rgb_image
+from ..io import check_output_path, image_format, write_rgb_image
 
 __all__ = ["add_parser", "run"]
 
@@ -58,17 +58,20 @@ def run(args):
                  else Colorizer.pretrained(device=args.device))
     hdu = int(args.hdu) if args.hdu is not None and args.hdu.isdigit() else args.hdu
     stretch = None if args.stretch == "none" else args.stretch
-    hdul = colorizer.colorize_hdu(args.input, stretch=stretch, Q=args.Q, tile=args.tile,
-                                  overlap=args.overlap, tta=args.tta, hdu=hdu, plane=args.plane)
-    write_fits(hdul, args.output, overwrite=args.overwrite)
+    # FITS files are colorized band by band: memory follows the tile, not the image
+    colorizer.colorize_file(args.input, args.output, stretch=stretch, Q=args.Q, tile=args.tile,
+                            overlap=args.overlap, tta=args.tta, hdu=hdu, plane=args.plane,
+                            overwrite=args.overwrite)
     log.info(f"wrote {args.output}")
     if args.png:
+        from astropy.io import fits
         from astropy.wcs import WCS
 
         import numpy as np
 
-        rgb = np.moveaxis(hdul[0].data, 0, -1)
-        wcs = WCS(hdul[0].header).celestial if hdul[0].header.get("CTYPE1") else None
-        write_rgb_image(rgb, args.png, wcs=wcs, overwrite=args.overwrite)
+        with fits.open(args.output) as hdul:
+            rgb = np.moveaxis(hdul[0].data, 0, -1)
+            wcs = WCS(hdul[0].header).celestial if hdul[0].header.get("CTYPE1") else None
+            write_rgb_image(rgb, args.png, wcs=wcs, overwrite=args.overwrite)
         log.info(f"wrote {args.png}")
     return 0

@@ -1,20 +1,18 @@
 """`Colorizer`: colour for single-band images from a trained model."""
 
 import os
-import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 from astropy import log
 from astropy.io import fits
-from astropy.utils.exceptions import AstropyUserWarning
-from astropy.visualization import BaseInterval, BaseStretch
 
-from ..composite import check_interval, resolve_stretch
-from ..io import make_rgb_hdu, provenance_history, read_image
+from ..io import (check_output_path, fits_cube_writer, open_image_rows, provenance_history,
+                  read_image, rgb_cube_header, write_fits)
 from ..nets import chroma_to_rgb, file_sha256, load_model, resolve_device
-from ._core import dihedral, frozen_normalisation, pad_to_multiple, predict_chroma, undo_dihedral
-from ._tiling import iter_tiles
+from ._bands import DisplayScaling, chroma_bands, thumbnail
+from ._core import dihedral, pad_to_multiple, undo_dihedral
 
 __all__ = ["Colorizer", "DEFAULT_MODEL", "PREDICTED_COLOURS_NOTE"]
 
@@ -116,61 +114,42 @@ class Colorizer:
 
     # -- the pipeline ---------------------------------------------------------
 
-    def _display_luma(self, image, stretch, interval, Q):
-        data = image.data
-        finite = np.isfinite(data) & ~image.mask
-        if not finite.any():
-            raise ValueError(f"{image.name} has no finite pixel to colorize")
-        if stretch is None:
-            values = data[finite]
-            if values.min() < 0 or values.max() > 1:
-                warnings.warn(f"{image.name}: stretch=None but the data are outside [0, 1]; "
-                              "they are clipped", AstropyUserWarning, stacklevel=3)
-            luma = np.clip(np.where(finite, data, 0.0), 0, 1)
-            return luma.astype(np.float32), finite
-        if isinstance(stretch, BaseInterval) and interval is None:
-            stretch, interval = "linear", stretch
-        if isinstance(stretch, str) and stretch == "auto":
-            stretch = "asinh"
-        if not isinstance(stretch, (str, BaseStretch)):
-            raise TypeError("stretch must be 'auto', 'asinh', 'linear', None or an "
-                            f"astropy.visualization stretch, not {type(stretch).__name__}")
-        stretch_obj = resolve_stretch(stretch, Q=Q)
-        interval = check_interval(interval)
-        vmin, vmax = interval.get_limits(data[finite])
-        scaled = np.clip((np.where(finite, data, vmin) - vmin) / (vmax - vmin), 0, 1)
-        luma = np.clip(stretch_obj(scaled, clip=True), 0, 1)
-        return np.where(finite, luma, 0).astype(np.float32), finite
-
-    def _reference(self, luma, context_size):
-        """The whole image, shrunk to at most ``context_size``: the source of the
-        global context and the normalisation statistics shared by all tiles."""
-        from PIL import Image
-
-        ny, nx = luma.shape
-        small = luma
-        if max(ny, nx) > context_size:
-            scale = context_size / max(ny, nx)
-            size = (max(16, round(nx * scale)), max(16, round(ny * scale)))
-            small = np.asarray(Image.fromarray(luma).resize(size, Image.LANCZOS))
+    def _reference(self, small):
+        """The whole image's thumbnail as a padded tensor: the source of the global
+        context and the normalisation statistics shared by all tiles."""
         x = torch.from_numpy(np.array(small, dtype=np.float32))[None, None]
         return pad_to_multiple(x.to(self.device))[0]
 
-    def _tiled_chroma(self, luma, reference, tile, overlap, margin):
-        """Chroma of a whole image, tile by tile, blended with smooth weights."""
-        ny, nx = luma.shape
-        chroma = np.zeros((2, ny, nx), np.float32)
-        total = np.zeros((ny, nx), np.float32)
-        with frozen_normalisation(self.model, reference) as context:
-            for (rows, cols), weight in iter_tiles((ny, nx), tile, overlap):
-                # the network sees the tile with a margin of real pixels around it
-                # (the overlap-tile strategy), so its border effects fall outside
-                big_rows, inner_rows = _with_margin(rows, ny, margin)
-                big_cols, inner_cols = _with_margin(cols, nx, margin)
-                c = predict_chroma(self.model, luma[big_rows, big_cols], context=context)
-                chroma[:, rows, cols] += weight * c[:, inner_rows, inner_cols]
-                total[rows, cols] += weight
-        return chroma / total
+    @staticmethod
+    def _check_tiling(tile, overlap, margin):
+        if tile % 16 or tile < 32:
+            raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
+        if not 0 <= overlap <= tile // 2:
+            raise ValueError(f"overlap must be between 0 and tile/2 = {tile // 2}, not {overlap}")
+        margin = tile // 4 if margin is None else int(margin)
+        if margin < 0:
+            raise ValueError(f"margin must not be negative, not {margin}")
+        return margin
+
+    def _options(self, *, stretch, interval, Q, tile, overlap, margin, tta, hdu, plane):
+        return {"model": self.name, "model_sha256": self.sha256 or "unknown",
+                "stretch": stretch if isinstance(stretch, (str, type(None))) else repr(stretch),
+                "interval": repr(interval) if interval is not None else "default",
+                "Q": Q, "tile": tile, "overlap": overlap, "margin": margin, "tta": tta,
+                "temperature": self.model.temperature, "saturation": self.model.saturation,
+                "hdu": hdu, "plane": plane}
+
+    def _header(self, shape, wcs, header, name, options):
+        """The primary header of an output: WCS, kept keywords and provenance."""
+        history = provenance_history("colorize", [name], options)
+        history.append(PREDICTED_COLOURS_NOTE)
+        out = rgb_cube_header(shape, wcs=wcs, history=history)
+        for key in _KEPT_KEYWORDS:
+            if key in header:
+                out[key] = header[key]
+        out["COLORSRC"] = ("PREDICTED", "colours predicted by a model, not measured")
+        out["COLORMOD"] = (self.name[:60], "colorizer model file")
+        return out
 
     def predict(self, data, *, stretch="auto", interval=None, Q=8.0, tile=512, overlap=64,
                 margin=None, tta=False, hdu=None, plane=None, context_size=256):
@@ -185,25 +164,26 @@ class Colorizer:
             input), ``spread`` ``(ny, nx)`` or None, ``image`` (the
             `~astro_colorgan.io.ImageData` read) and ``options`` (a dict).
         """
-        if tile % 16 or tile < 32:
-            raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
-        if not 0 <= overlap <= tile // 2:
-            raise ValueError(f"overlap must be between 0 and tile/2 = {tile // 2}, not {overlap}")
-        margin = tile // 4 if margin is None else int(margin)
-        if margin < 0:
-            raise ValueError(f"margin must not be negative, not {margin}")
+        margin = self._check_tiling(tile, overlap, margin)
         image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
-        luma, valid = self._display_luma(image, stretch, interval, Q)
-        ny, nx = luma.shape
-        reference = self._reference(luma, context_size)
+        ny, nx = image.shape
+        scaling = DisplayScaling(lambda start, stop: image.data[start:stop], (ny, nx),
+                                 stretch=stretch, interval=interval, Q=Q, name=image.name)
+        luma, valid = scaling(image.data)
+        reference = self._reference(thumbnail(lambda start, stop: luma[start:stop], (ny, nx),
+                                              context_size))
         # with tta, each of the 8 rotations/flips is a whole pass of its own (its
         # own context and normalisation), so the average is exactly symmetric
         passes = range(8) if tta else range(1)
         total = np.zeros((2, ny, nx), np.float64)
         squares = np.zeros((2, ny, nx), np.float64) if tta else None
         for k in passes:
-            c = self._tiled_chroma(np.ascontiguousarray(dihedral(luma, k)),
-                                   dihedral(reference, k), tile, overlap, margin)
+            turned = np.ascontiguousarray(dihedral(luma, k))
+            c = np.empty((2,) + turned.shape, np.float32)
+            for start, stop, band in chroma_bands(
+                    self.model, lambda start, stop: turned[start:stop], turned.shape,
+                    dihedral(reference, k), tile=tile, overlap=overlap, margin=margin):
+                c[:, start:stop] = band
             c = undo_dihedral(c, k)
             total += c
             if tta:
@@ -215,15 +195,9 @@ class Colorizer:
             spread = np.sqrt(variance.sum(0)).astype(np.float32)
             spread[~valid] = np.nan
         log.debug(f"colorized {image.name} ({len(passes)} pass(es) of tile {tile})")
-        rgb = chroma_to_rgb(luma.astype(np.float64), np.moveaxis(chroma, 0, -1).astype(np.float64))
-        rgb = np.clip(rgb, 0, 1).astype(np.float32)  # clip float rounding only
-        rgb[~valid] = np.nan
-        options = {"model": self.name, "model_sha256": self.sha256 or "unknown",
-                   "stretch": stretch if isinstance(stretch, (str, type(None))) else repr(stretch),
-                   "interval": repr(interval) if interval is not None else "default",
-                   "Q": Q, "tile": tile, "overlap": overlap, "margin": margin, "tta": tta,
-                   "temperature": self.model.temperature, "saturation": self.model.saturation,
-                   "hdu": hdu, "plane": plane}
+        rgb = _recompose(luma, chroma, valid)
+        options = self._options(stretch=stretch, interval=interval, Q=Q, tile=tile,
+                                overlap=overlap, margin=margin, tta=tta, hdu=hdu, plane=plane)
         return {"rgb": rgb, "luma": np.where(valid, luma, np.nan), "spread": spread,
                 "image": image, "options": options}
 
@@ -293,14 +267,10 @@ class Colorizer:
         result = self.predict(data, stretch=stretch, interval=interval, Q=Q, tile=tile,
                               overlap=overlap, margin=margin, tta=tta, hdu=hdu, plane=plane)
         image = result["image"]
-        history = provenance_history("colorize", [image.name], result["options"])
-        history.append(PREDICTED_COLOURS_NOTE)
-        primary = make_rgb_hdu(result["rgb"], wcs=image.wcs, history=history)
-        for key in _KEPT_KEYWORDS:
-            if key in image.header:
-                primary.header[key] = image.header[key]
-        primary.header["COLORSRC"] = ("PREDICTED", "colours predicted by a model, not measured")
-        primary.header["COLORMOD"] = (self.name[:60], "colorizer model file")
+        header = self._header(image.shape, image.wcs, image.header, image.name,
+                              result["options"])
+        primary = fits.PrimaryHDU(
+            data=np.ascontiguousarray(np.moveaxis(result["rgb"], -1, 0)), header=header)
         hdus = [primary]
         if result["spread"] is not None:
             spread = fits.ImageHDU(result["spread"].astype(np.float32), name="CHROMA_SPREAD")
@@ -313,12 +283,82 @@ class Colorizer:
             hdus.append(spread)
         return fits.HDUList(hdus)
 
+    def colorize_file(self, data, output, *, stretch="auto", interval=None, Q=8.0, tile=512,
+                      overlap=64, margin=None, tta=False, hdu=None, plane=None,
+                      overwrite=False, context_size=256):
+        """Colorize an image into a FITS file, band by band for FITS files of any size.
 
-def _with_margin(span, n, margin):
-    """Widen a slice by ``margin`` on both sides (inside [0, n)).
+        A FITS file given by its path is read band by band from disk (with
+        `~astro_colorgan.io.open_image_rows`) and the output cube is written
+        band by band (with `~astro_colorgan.io.fits_cube_writer`), so that the
+        memory used depends on the tile size and the image width, not on the
+        image: a 20000 x 20000 float32 image (1.6 GB) is colorized in well
+        under 2 GB (see the performance page of the documentation). The result
+        is the same as that of `colorize_hdu` written with
+        `~astro_colorgan.io.write_fits`. Other inputs, and ``tta=True`` (whose
+        8 rotated passes need the whole image), go through `colorize_hdu`.
 
-    Returns the wide slice and the slice of the original span inside it.
-    """
-    start = max(0, span.start - margin)
-    stop = min(n, span.stop + margin)
-    return slice(start, stop), slice(span.start - start, span.stop - start)
+        Parameters
+        ----------
+        data : str, path-like or any input of `colorize`
+            The single-band image.
+        output : str or path-like
+            The FITS file to write; it appears whole or not at all.
+        overwrite : bool
+            Replace an existing output.
+        stretch, interval, Q, tile, overlap, margin, tta, hdu, plane
+            As for `colorize`.
+
+        Returns
+        -------
+        output : str
+            The path written.
+
+        Raises
+        ------
+        FileExistsError
+            If ``output`` exists and ``overwrite`` is False (checked before any work).
+        """
+        output = os.fspath(output)
+        check_output_path(output, overwrite=overwrite)
+        options = dict(stretch=stretch, interval=interval, Q=Q, tile=tile, overlap=overlap,
+                       margin=margin, tta=tta, hdu=hdu, plane=plane)
+        if tta or not isinstance(data, (str, Path)):
+            write_fits(self.colorize_hdu(data, **options), output, overwrite=overwrite)
+            return output
+        margin = options["margin"] = self._check_tiling(tile, overlap, margin)
+        with open_image_rows(data, hdu=hdu, plane=plane) as image:
+            scaling = DisplayScaling(image.read, image.shape, stretch=stretch, interval=interval,
+                                     Q=Q, name=image.name, warn_non_finite=True)
+
+            def read_luma(start, stop):
+                return scaling(image.read(start, stop))[0]
+
+            reference = self._reference(thumbnail(read_luma, image.shape, context_size))
+            header = self._header(image.shape, image.wcs, image.header, image.name,
+                                  self._options(**options))
+            with fits_cube_writer(output, header, overwrite=overwrite) as writer:
+                for start, stop, chroma in chroma_bands(self.model, read_luma, image.shape,
+                                                        reference, tile=tile, overlap=overlap,
+                                                        margin=margin):
+                    # recomposed in slices of rows: float64 temporaries stay small
+                    for first in range(start, stop, _RECOMPOSE_ROWS):
+                        last = min(stop, first + _RECOMPOSE_ROWS)
+                        luma, valid = scaling(image.read(first, last))
+                        rgb = _recompose(luma, chroma[:, first - start:last - start], valid)
+                        writer.write_rows(first, np.moveaxis(rgb, -1, 0))
+        log.debug(f"colorized {image.name} band by band into {output}")
+        return output
+
+
+#: Rows recomposed into RGB at a time by `Colorizer.colorize_file`.
+_RECOMPOSE_ROWS = 64
+
+
+def _recompose(luma, chroma, valid):
+    """RGB ``(ny, nx, 3)`` float32 from luma ``(ny, nx)`` and chroma ``(2, ny, nx)``;
+    NaN where ``valid`` is False."""
+    rgb = chroma_to_rgb(luma.astype(np.float64), np.moveaxis(chroma, 0, -1).astype(np.float64))
+    rgb = np.clip(rgb, 0, 1).astype(np.float32)  # clip float rounding only
+    rgb[~valid] = np.nan
+    return rgb

@@ -1,10 +1,13 @@
 """Reading images from every supported input form, and writing FITS and image files."""
 
 from ._inputs import ImageData, read_image
+from ._rows import ImageRows, open_image_rows
 from ._outputs import (
     check_output_path,
+    fits_cube_writer,
     image_format,
     make_rgb_hdu,
+    rgb_cube_header,
     provenance_history,
     write_fits,
     write_rgb_image,
@@ -13,9 +16,13 @@ from ._outputs import (
 __all__ = [
     "ImageData",
     "read_image",
+    "ImageRows",
+    "open_image_rows",
     "check_output_path",
+    "fits_cube_writer",
     "image_format",
     "make_rgb_hdu",
+    "rgb_cube_header",
     "provenance_history",
     "write_fits",
     "write_rgb_image",

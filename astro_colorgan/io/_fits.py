@@ -37,8 +37,11 @@ def split_path(path):
     return text, None
 
 
-def open_fits(path):
-    """Open a FITS file, turning astropy's many failure modes into one-line `OSError`."""
+def open_fits(path, **kwargs):
+    """Open a FITS file, turning astropy's many failure modes into one-line `OSError`.
+
+    Keyword arguments go to `astropy.io.fits.open`.
+    """
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file: {path}")
     if os.path.isdir(path):
@@ -46,7 +49,7 @@ def open_fits(path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            hdulist = fits.open(path, lazy_load_hdus=False)
+            hdulist = fits.open(path, lazy_load_hdus=False, **kwargs)
         except OSError as exc:
             raise OSError(f"Not a FITS file or corrupt: {path} ({first_line(exc)})") from None
     for item in caught:

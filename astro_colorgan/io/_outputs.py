@@ -20,8 +20,10 @@ from ..version import version
 
 __all__ = [
     "check_output_path",
+    "fits_cube_writer",
     "image_format",
     "make_rgb_hdu",
+    "rgb_cube_header",
     "provenance_history",
     "write_fits",
     "write_rgb_image",
@@ -175,7 +177,10 @@ def provenance_history(action, inputs, options):
     -------
     lines : list of str
         The package name and version with a UTC time stamp, one line per input
-        and one line per option.
+        and one line per option. The time stamp is the current time, or that of
+        the ``SOURCE_DATE_EPOCH`` environment variable (seconds since 1970, the
+        reproducible-builds convention) where it is set, so that runs can be
+        made byte for byte reproducible.
 
     Examples
     --------
@@ -183,11 +188,22 @@ def provenance_history(action, inputs, options):
     >>> lines[1:]
     ['input 1: g.fits[0]', 'option Q = 8']
     """
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    stamp = _now().strftime("%Y-%m-%dT%H:%M:%S")
     lines = [f"astro_colorgan {version} {action} {stamp} UTC"]
     lines += [f"input {number}: {name}" for number, name in enumerate(inputs, start=1)]
     lines += [f"option {key} = {_describe(value)}" for key, value in options.items()]
     return lines
+
+
+def _now():
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"SOURCE_DATE_EPOCH must be an integer number of seconds, "
+                             f"not {epoch!r}") from None
+    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def _describe(value):
@@ -198,6 +214,47 @@ def _describe(value):
     if isinstance(value, np.ndarray):
         return _describe(value.tolist())
     return " ".join(str(value).split()) if not isinstance(value, str) else value
+
+
+def rgb_cube_header(shape, *, wcs=None, history=()):
+    """The header of a float32 ``(3, ny, nx)`` R, G, B cube, without its data.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(ny, nx)`` of the image.
+    wcs : `~astropy.wcs.WCS`, optional
+        The 2-D celestial WCS of the pixel grid.
+    history : iterable of str, optional
+        Lines written as HISTORY cards (see `provenance_history`).
+
+    Returns
+    -------
+    header : `~astropy.io.fits.Header`
+        A complete primary header (``BITPIX = -32``, ``NAXIS = 3``) as
+        `make_rgb_hdu` writes it; `fits_cube_writer` writes data under it.
+    """
+    ny, nx = (int(n) for n in shape)
+    header = fits.Header()
+    if wcs is not None:
+        if wcs.naxis != 2:
+            raise ValueError(f"wcs must be a 2-D celestial WCS, not {wcs.naxis}-D")
+        header.update(wcs.to_header())
+        header["WCSAXES"] = 3
+        header["CTYPE3"] = ("RGB", "planes are colour channels: 1=R, 2=G, 3=B")
+        header["CRPIX3"] = 1.0
+        header["CRVAL3"] = 1.0
+        header["CDELT3"] = 1.0
+    header["CNAME3"] = ("colour plane 1=R 2=G 3=B", "order of the RGB planes")
+    header["COLORORD"] = ("RGB", "plane order of the colour cube")
+    for line in history:
+        # astropy cuts long cards mid-word: wrap at word boundaries instead
+        for part in textwrap.wrap(line, width=70, break_long_words=True) or [""]:
+            header.add_history(part)
+    # a zero-strided stand-in gives astropy the shape and type without memory
+    shell = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(3, ny, nx),
+                                            strides=(0, 0, 0), writeable=False)
+    return fits.PrimaryHDU(data=shell, header=header).header.copy()
 
 
 def make_rgb_hdu(rgb, *, wcs=None, history=()):
@@ -224,23 +281,80 @@ def make_rgb_hdu(rgb, *, wcs=None, history=()):
         raise ValueError(f"rgb must have shape (ny, nx, 3), not {rgb.shape}")
     # no copy when rgb is a view of a (3, ny, nx) float32 cube
     cube = np.ascontiguousarray(np.moveaxis(rgb, -1, 0), dtype=np.float32)
-    header = fits.Header()
-    if wcs is not None:
-        if wcs.naxis != 2:
-            raise ValueError(f"wcs must be a 2-D celestial WCS, not {wcs.naxis}-D")
-        header.update(wcs.to_header())
-        header["WCSAXES"] = 3
-        header["CTYPE3"] = ("RGB", "planes are colour channels: 1=R, 2=G, 3=B")
-        header["CRPIX3"] = 1.0
-        header["CRVAL3"] = 1.0
-        header["CDELT3"] = 1.0
-    header["CNAME3"] = ("colour plane 1=R 2=G 3=B", "order of the RGB planes")
-    header["COLORORD"] = ("RGB", "plane order of the colour cube")
-    for line in history:
-        # astropy cuts long cards mid-word: wrap at word boundaries instead
-        for part in textwrap.wrap(line, width=70, break_long_words=True) or [""]:
-            header.add_history(part)
+    header = rgb_cube_header(rgb.shape[:2], wcs=wcs, history=history)
     return fits.PrimaryHDU(data=cube, header=header)
+
+
+class _CubeWriter:
+    """Writes row bands of a ``(3, ny, nx)`` float32 cube into an open FITS file."""
+
+    def __init__(self, handle, offset, shape):
+        self._handle = handle
+        self._offset = offset
+        self.shape = shape
+
+    def write_rows(self, start, planes):
+        """Write ``planes`` ``(3, rows, nx)`` at rows ``start`` onwards of every plane."""
+        planes = np.asarray(planes)
+        n_planes, ny, nx = self.shape
+        if planes.ndim != 3 or planes.shape[0] != n_planes or planes.shape[2] != nx:
+            raise ValueError(f"planes must have shape ({n_planes}, rows, {nx}), "
+                             f"not {planes.shape}")
+        if not 0 <= start <= ny - planes.shape[1]:
+            raise ValueError(f"rows {start} to {start + planes.shape[1]} fall outside 0 to {ny}")
+        for k in range(n_planes):
+            self._handle.seek(self._offset + 4 * (k * ny * nx + start * nx))
+            self._handle.write(np.ascontiguousarray(planes[k], dtype=">f4").tobytes())
+
+
+@contextlib.contextmanager
+def fits_cube_writer(path, header, *, overwrite=False):
+    """Write a large float32 FITS cube band by band, whole or not at all.
+
+    The file is written with plain file writes (no memory map), so memory use
+    is that of one band, whatever the size of the cube.
+
+    Parameters
+    ----------
+    path : str or `~pathlib.Path`
+        The FITS file to write (not compressed).
+    header : `~astropy.io.fits.Header`
+        Its complete primary header, ``BITPIX = -32`` and ``NAXIS = 3`` (see
+        `rgb_cube_header`).
+    overwrite : bool, optional
+        Whether an existing file may be replaced.
+
+    Yields
+    ------
+    writer
+        An object whose ``write_rows(start, planes)`` writes ``planes`` of
+        shape ``(3, rows, nx)`` at rows ``start`` onwards. Rows never written
+        read as zero. The file appears at ``path`` only when the block ends
+        without an exception.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from astropy.io import fits
+    >>> path = os.path.join(tempfile.mkdtemp(), "cube.fits")
+    >>> with fits_cube_writer(path, rgb_cube_header((4, 5))) as writer:
+    ...     writer.write_rows(0, np.ones((3, 4, 5)))
+    >>> fits.getdata(path).shape
+    (3, 4, 5)
+    """
+    if header.get("BITPIX") != -32 or header.get("NAXIS") != 3:
+        raise ValueError("fits_cube_writer needs a header with BITPIX = -32 and NAXIS = 3")
+    if os.fspath(path).endswith((".gz", ".bz2", ".zip")):
+        raise ValueError(f"cannot write a compressed FITS file band by band: {os.fspath(path)}")
+    shape = (header["NAXIS3"], header["NAXIS2"], header["NAXIS1"])
+    block = header.tostring().encode("ascii")
+    size = 4 * shape[0] * shape[1] * shape[2]
+    with _atomic_output(path, overwrite) as temp:
+        with open(temp, "r+b") as handle:
+            handle.write(block)
+            handle.truncate(len(block) + size + (-size) % 2880)  # zero padding
+            yield _CubeWriter(handle, len(block), shape)
 
 
 def write_fits(hdus, path, *, overwrite=False):

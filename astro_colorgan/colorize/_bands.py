@@ -1,0 +1,202 @@
+"""The colorizer's pipeline on bands of rows, so that memory follows the tile, not the image.
+
+Both the in-memory path (`Colorizer.predict`) and the out-of-core path
+(`Colorizer.colorize_file`) run these functions on a ``read_rows(start, stop)``
+callable, so they give the same result for the same image.
+"""
+
+import math
+import warnings
+
+import numpy as np
+from astropy.utils.exceptions import AstropyUserWarning
+from astropy.visualization import BaseInterval, BaseStretch
+
+from ..composite import check_interval, resolve_stretch
+from ._core import frozen_normalisation, predict_chroma
+from ._tiling import tile_starts, tile_weight
+
+__all__ = ["LIMIT_SAMPLE_PIXELS", "DisplayScaling", "thumbnail", "chroma_bands"]
+
+#: At most this many pixels, on a regular grid, set the display limits.
+LIMIT_SAMPLE_PIXELS = 2 ** 22
+
+#: Rows read at a time by the passes over the whole image.
+_BAND_ROWS = 256
+
+
+class DisplayScaling:
+    """The display stretch of raw data to luma in [0, 1], with limits from the whole image.
+
+    The interval's limits are computed once, from the finite pixels on a
+    regular grid of at most `LIMIT_SAMPLE_PIXELS` pixels (every pixel of
+    images up to 4 megapixels), read band by band.
+
+    Parameters
+    ----------
+    read_rows : callable
+        ``read_rows(start, stop)`` returns rows ``start`` to ``stop`` of the
+        raw image as a float array, NaN where there are no data.
+    shape : tuple of int
+        ``(ny, nx)``.
+    stretch, interval, Q
+        As for `Colorizer.colorize`.
+    name : str
+        The image's name, for messages.
+    warn_non_finite : bool
+        Warn about NaN/inf pixels (as `~astro_colorgan.io.read_image` does for
+        pixels no mask flags); set it to False where the reader already did.
+    """
+
+    def __init__(self, read_rows, shape, *, stretch, interval, Q, name, warn_non_finite=False):
+        sample, invalid = _limit_sample(read_rows, shape)
+        if sample.size == 0:
+            raise ValueError(f"{name} holds no valid pixel (all are NaN, infinite or masked)")
+        if invalid and warn_non_finite:
+            warnings.warn(f"{name}: {invalid} non-finite pixel(s) not flagged in a mask are "
+                          "treated as missing data", AstropyUserWarning, stacklevel=3)
+        self.stretch = None
+        if stretch is None:
+            if sample.min() < 0 or sample.max() > 1:
+                warnings.warn(f"{name}: stretch=None but the data are outside [0, 1]; "
+                              "they are clipped", AstropyUserWarning, stacklevel=3)
+            return
+        if isinstance(stretch, BaseInterval) and interval is None:
+            stretch, interval = "linear", stretch
+        if isinstance(stretch, str) and stretch == "auto":
+            stretch = "asinh"
+        if not isinstance(stretch, (str, BaseStretch)):
+            raise TypeError("stretch must be 'auto', 'asinh', 'linear', None or an "
+                            f"astropy.visualization stretch, not {type(stretch).__name__}")
+        self.stretch = resolve_stretch(stretch, Q=Q)
+        self.vmin, self.vmax = check_interval(interval).get_limits(sample)
+
+    def __call__(self, raw):
+        """Luma (float32, 0 where there are no data) and validity of raw rows."""
+        valid = np.isfinite(raw)
+        if self.stretch is None:
+            luma = np.clip(np.where(valid, raw, 0.0), 0, 1)
+            return luma.astype(np.float32), valid
+        scaled = np.clip((np.where(valid, raw, self.vmin) - self.vmin)
+                         / (self.vmax - self.vmin), 0, 1)
+        luma = np.clip(self.stretch(scaled, clip=True), 0, 1)
+        return np.where(valid, luma, 0).astype(np.float32), valid
+
+
+def _limit_sample(read_rows, shape):
+    """Finite values on a regular grid of at most `LIMIT_SAMPLE_PIXELS`, and the count
+    of non-finite pixels in the whole image."""
+    ny, nx = shape
+    step = max(1, math.ceil(math.sqrt(ny * nx / LIMIT_SAMPLE_PIXELS)))
+    band = step * max(1, _BAND_ROWS // step)
+    parts, invalid = [], 0
+    for start in range(0, ny, band):
+        rows = read_rows(start, min(ny, start + band))
+        finite = np.isfinite(rows)
+        invalid += rows.size - np.count_nonzero(finite)
+        grid = rows[::step, ::step]
+        parts.append(grid[finite[::step, ::step]])
+    return np.concatenate(parts), invalid
+
+
+def thumbnail(read_luma, shape, size):
+    """The whole image shrunk to at most ``size`` pixels, read band by band.
+
+    Images larger than ``2 * size`` are first averaged in blocks of an integer
+    number of pixels (exact, band by band), then resampled with a Lanczos
+    filter.
+
+    Parameters
+    ----------
+    read_luma : callable
+        ``read_luma(start, stop)`` returns rows of the display-scaled luma.
+    shape : tuple of int
+        ``(ny, nx)``.
+    size : int
+        Longest side of the result.
+
+    Returns
+    -------
+    small : `numpy.ndarray`
+        float32 image, longest side at most ``size``.
+    """
+    from PIL import Image
+
+    ny, nx = shape
+    if max(ny, nx) <= size:
+        return np.array(read_luma(0, ny), dtype=np.float32)
+    factor = max(1, max(ny, nx) // (2 * size))
+    band = factor * max(1, _BAND_ROWS // factor)
+    columns = np.arange(0, nx, factor)
+    blocks = []
+    for start in range(0, ny, band):
+        rows = np.asarray(read_luma(start, min(ny, start + band)), dtype=np.float64)
+        sums = np.add.reduceat(np.add.reduceat(rows, np.arange(0, len(rows), factor), axis=0),
+                               columns, axis=1)
+        heights = np.minimum(factor, len(rows) - np.arange(0, len(rows), factor))
+        widths = np.minimum(factor, nx - columns)
+        blocks.append(sums / np.outer(heights, widths))
+    small = np.concatenate(blocks).astype(np.float32)
+    scale = size / max(ny, nx)
+    target = (max(16, round(nx * scale)), max(16, round(ny * scale)))
+    return np.asarray(Image.fromarray(small).resize(target, Image.LANCZOS), dtype=np.float32)
+
+
+def chroma_bands(model, read_luma, shape, reference, *, tile, overlap, margin):
+    """Predict chroma tile by tile and yield it in finished bands of rows.
+
+    Tiles of ``tile`` pixels overlap by ``overlap`` and are blended with
+    raised-cosine weights (`~astro_colorgan.colorize.tile_weight`); the
+    network sees each tile with ``margin`` pixels of the image around it. All
+    tiles share the global context and the GroupNorm statistics of
+    ``reference`` (see `frozen_normalisation`). Only one row of tiles is held
+    in memory at a time.
+
+    Parameters
+    ----------
+    model : `~astro_colorgan.nets.ColorModel`
+        The model, in evaluation mode.
+    read_luma : callable
+        ``read_luma(start, stop)`` returns full-width rows of the display luma.
+    shape : tuple of int
+        ``(ny, nx)``.
+    reference : `torch.Tensor`
+        ``(1, 1, h, w)`` thumbnail of the whole image, sizes multiples of 16.
+    tile, overlap, margin : int
+        Tiling (see `Colorizer.colorize`).
+
+    Yields
+    ------
+    start, stop : int
+        The rows of the band; bands come in order and cover the image once.
+    chroma : `numpy.ndarray`
+        ``(2, stop - start, nx)`` float32 Cb, Cr.
+    """
+    ny, nx = shape
+    ys, xs = tile_starts(ny, tile, overlap), tile_starts(nx, tile, overlap)
+    done = 0
+    total = np.zeros((2, 0, nx), np.float32)
+    weights = np.zeros((0, nx), np.float32)
+    with frozen_normalisation(model, reference) as context:
+        for i, y0 in enumerate(ys):
+            y1 = min(y0 + tile, ny)
+            grow = y1 - done - weights.shape[0]
+            if grow > 0:
+                total = np.concatenate([total, np.zeros((2, grow, nx), np.float32)], axis=1)
+                weights = np.concatenate([weights, np.zeros((grow, nx), np.float32)])
+            r0, r1 = max(0, y0 - margin), min(ny, y1 + margin)
+            luma = read_luma(r0, r1)
+            for j, x0 in enumerate(xs):
+                x1 = min(x0 + tile, nx)
+                weight = tile_weight((y1 - y0, x1 - x0), top=i > 0, bottom=i < len(ys) - 1,
+                                     left=j > 0, right=j < len(xs) - 1, overlap=overlap)
+                c0, c1 = max(0, x0 - margin), min(nx, x1 + margin)
+                # the overlap-tile strategy: border effects fall in the margin
+                chroma = predict_chroma(model, luma[:, c0:c1], context=context)
+                total[:, y0 - done:y1 - done, x0:x1] += (
+                    weight * chroma[:, y0 - r0:y1 - r0, x0 - c0:x1 - c0])
+                weights[y0 - done:y1 - done, x0:x1] += weight
+            stop = ys[i + 1] if i + 1 < len(ys) else ny
+            yield done, stop, total[:, :stop - done] / weights[:stop - done]
+            total, weights = total[:, stop - done:], weights[stop - done:]
+            done = stop
