@@ -3,6 +3,7 @@
 from ._inputs import ImageData, read_image
 from ._rows import ImageRows, open_image_rows
 from ._outputs import (
+    add_history,
     check_output_path,
     fits_cube_writer,
     image_format,
@@ -18,6 +19,7 @@ __all__ = [
     "read_image",
     "ImageRows",
     "open_image_rows",
+    "add_history",
     "check_output_path",
     "fits_cube_writer",
     "image_format",

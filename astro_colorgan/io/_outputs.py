@@ -19,6 +19,7 @@ from astropy.utils.exceptions import AstropyUserWarning
 from ..version import version
 
 __all__ = [
+    "add_history",
     "check_output_path",
     "fits_cube_writer",
     "image_format",
@@ -247,14 +248,27 @@ def rgb_cube_header(shape, *, wcs=None, history=()):
         header["CDELT3"] = 1.0
     header["CNAME3"] = ("colour plane 1=R 2=G 3=B", "order of the RGB planes")
     header["COLORORD"] = ("RGB", "plane order of the colour cube")
-    for line in history:
-        # astropy cuts long cards mid-word: wrap at word boundaries instead
-        for part in textwrap.wrap(line, width=70, break_long_words=True) or [""]:
-            header.add_history(part)
+    add_history(header, history)
     # a zero-strided stand-in gives astropy the shape and type without memory
     shell = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(3, ny, nx),
                                             strides=(0, 0, 0), writeable=False)
     return fits.PrimaryHDU(data=shell, header=header).header.copy()
+
+
+def add_history(header, lines):
+    """Add HISTORY cards to ``header``, long lines wrapped at word boundaries.
+
+    Parameters
+    ----------
+    header : `~astropy.io.fits.Header`
+        Changed in place.
+    lines : iterable of str
+        One entry per line of history (see `provenance_history`).
+    """
+    for line in lines:
+        # astropy cuts long cards mid-word: wrap at word boundaries instead
+        for part in textwrap.wrap(line, width=70, break_long_words=True) or [""]:
+            header.add_history(part)
 
 
 def make_rgb_hdu(rgb, *, wcs=None, history=()):

@@ -1,0 +1,140 @@
+"""What a batch works on: input files (or groups of filter images) and their outputs."""
+
+import glob
+import os
+from dataclasses import dataclass
+
+__all__ = ["BatchJob", "expand_inputs", "LIST_SUFFIXES", "MODES"]
+
+#: Files with these extensions are lists of inputs, one job per line.
+LIST_SUFFIXES = (".txt", ".lst", ".list")
+
+#: What a batch does with each input.
+MODES = ("colorize", "stack-then-colorize")
+
+_FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz")
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One unit of work: its name (that of the output file) and its input files."""
+
+    name: str
+    sources: tuple
+
+
+def expand_inputs(specs, *, mode="colorize"):
+    """Turn glob patterns and list files into jobs.
+
+    Parameters
+    ----------
+    specs : str or list of str
+        Each item is a glob pattern (quoted on the command line; a plain path
+        matches itself) or a text file (``.txt``, ``.lst``, ``.list``) that
+        lists inputs, one job per line (blank lines and ``#`` comments
+        skipped). In ``'colorize'`` mode a job is one FITS image. In
+        ``'stack-then-colorize'`` mode a job is the images of one field in
+        several filters: a line of a list file holds their paths separated by
+        spaces, and a pattern that matches a folder takes the FITS files in it.
+    mode : {'colorize', 'stack-then-colorize'}
+        What the batch does.
+
+    Returns
+    -------
+    jobs : list of `BatchJob`
+        In order, each input once (repeated inputs are dropped). Names are the
+        file (or folder) names without extension.
+
+    Raises
+    ------
+    ValueError
+        If a pattern matches nothing, no job remains, or two jobs would
+        write the same output.
+    FileNotFoundError
+        If a list file is missing.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if isinstance(specs, (str, os.PathLike)):
+        specs = [specs]
+    groups, names_hint = [], {}
+    for spec in specs:
+        spec = os.fspath(spec)
+        if spec.lower().endswith(LIST_SUFFIXES):
+            groups.extend(_read_list(spec, mode))
+            continue
+        matches = sorted(glob.glob(os.path.expanduser(spec), recursive=True))
+        if not matches:
+            raise ValueError(f"no file matches {spec!r}")
+        for match in matches:
+            if os.path.isdir(match):
+                if mode == "colorize":
+                    raise ValueError(f"{match} is a folder; use a pattern such as "
+                                     f"'{os.path.join(match, '*.fits')}'")
+                groups.append(_folder_group(match))
+                names_hint[groups[-1]] = os.path.basename(os.path.normpath(match))
+            else:
+                groups.append((match,))
+    jobs, seen, names = [], set(), {}
+    for sources in groups:
+        key = tuple(os.path.abspath(path) for path in sources)
+        if key in seen:
+            continue
+        seen.add(key)
+        name = names_hint.get(sources) or _job_name(sources)
+        if name in names:
+            raise ValueError(f"{names[name]} and {sources[0]} would both write {name}.fits; "
+                             "rename one or run them in separate batches")
+        names[name] = sources[0]
+        jobs.append(BatchJob(name=name, sources=tuple(sources)))
+    if not jobs:
+        raise ValueError("no input to process")
+    return jobs
+
+
+def _read_list(path, mode):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No such list file: {path}")
+    folder = os.path.dirname(os.path.abspath(path))
+    groups = []
+    with open(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            paths = [item if os.path.isabs(item) else os.path.join(folder, item)
+                     for item in line.split()]
+            if mode == "colorize" and len(paths) > 1:
+                raise ValueError(f"{path}, line {number}: one image per line in colorize mode "
+                                 f"({len(paths)} given)")
+            groups.append(tuple(paths))
+    return groups
+
+
+def _folder_group(folder):
+    files = sorted(os.path.join(folder, name) for name in os.listdir(folder)
+                   if name.lower().endswith(_FITS_SUFFIXES))
+    if not files:
+        raise ValueError(f"folder {folder} holds no FITS file")
+    return tuple(files)
+
+
+def _job_name(sources):
+    """The output name: the file's stem, or what the stems of a group share
+    (``field7_g``, ``field7_r`` give ``field7``), else the folder's name."""
+    stems = [_stem(path) for path in sources]
+    if len(stems) == 1:
+        return stems[0]
+    common = os.path.commonprefix(stems).rstrip("_-. ")
+    if common:
+        return common
+    folder = os.path.dirname(os.path.abspath(sources[0]))
+    return os.path.basename(folder) or stems[0]
+
+
+def _stem(path):
+    name = os.path.basename(os.path.normpath(path.split("[")[0]))
+    for suffix in _FITS_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return os.path.splitext(name)[0]

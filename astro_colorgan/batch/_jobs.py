@@ -1,0 +1,102 @@
+"""What a Dask worker runs for one job. Models are loaded once per worker process."""
+
+import os
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..io._fits import first_line
+
+__all__ = ["JobSettings", "run_job", "loaded_models"]
+
+# one Colorizer per (model file, device) in each worker process
+_COLORIZERS = {}
+_LOCK = threading.Lock()
+_LOADS = []
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """Everything a worker needs besides the input: sent once with every task."""
+
+    mode: str
+    model: str
+    device: str = "cpu"
+    threads: int = 0
+    overwrite: bool = False
+    colorize: dict = field(default_factory=dict)
+    stack: dict = field(default_factory=dict)
+
+
+def loaded_models():
+    """The models this process has loaded, in order (for tests and diagnostics)."""
+    return list(_LOADS)
+
+
+def _colorizer(settings):
+    from ..colorize import Colorizer
+
+    key = (settings.model, settings.device)
+    with _LOCK:
+        if key not in _COLORIZERS:
+            if settings.threads:
+                import torch
+
+                torch.set_num_threads(settings.threads)
+            _COLORIZERS[key] = Colorizer.from_file(settings.model, device=settings.device)
+            _LOADS.append(key)
+        return _COLORIZERS[key]
+
+
+def run_job(sources, output, settings):
+    """Process one job and report; bad input is reported, never raised.
+
+    Parameters
+    ----------
+    sources : tuple of str
+        The input file (``colorize``) or the filter images of one field
+        (``stack-then-colorize``).
+    output : str
+        The FITS file to write (whole, through a temporary file).
+    settings : `JobSettings`
+
+    Returns
+    -------
+    result : dict
+        ``output`` and ``error`` (None, or the one-line reason), and
+        ``note``.
+    """
+    if os.path.exists(output) and not settings.overwrite:
+        # the batch checked that no output existed before it started: this one was
+        # written by an earlier attempt at this task, on a worker that then died
+        return {"output": output, "error": None, "note": "written by an earlier attempt"}
+    try:
+        colorizer = _colorizer(settings)
+        if settings.mode == "colorize":
+            colorizer.colorize_file(sources[0], output, overwrite=settings.overwrite,
+                                    **settings.colorize)
+        else:
+            _stack_then_colorize(colorizer, sources, output, settings)
+    except (ValueError, TypeError, OSError, KeyError, RuntimeError) as exc:
+        return {"output": output, "error": first_line(exc) or type(exc).__name__, "note": ""}
+    return {"output": output, "error": None, "note": ""}
+
+
+def _stack_then_colorize(colorizer, sources, output, settings):
+    """Stack the filters, then colorize the luminance of the composite."""
+    from astropy.nddata import NDData
+
+    from ..composite import stack
+    from ..io import add_history, check_output_path, write_fits
+    from ..nets import rgb_to_luma
+
+    check_output_path(output, overwrite=settings.overwrite)
+    composite = stack(list(sources), **settings.stack)
+    luma = np.nan_to_num(rgb_to_luma(composite.rgb)).astype(np.float32)
+    image = NDData(luma, mask=~composite.footprint, wcs=composite.wcs)
+    options = {key: value for key, value in settings.colorize.items() if key != "stretch"}
+    hdul = colorizer.colorize_hdu(image, stretch=None, **options)
+    add_history(hdul[0].header, ["the luminance colorized is that of this stack:"]
+                + composite.history)
+    write_fits(hdul, output, overwrite=settings.overwrite)

@@ -1,0 +1,66 @@
+"""``astro-colorize batch``: many images at once on a Dask cluster."""
+
+import sys
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers):
+    """Add the ``batch`` subcommand to the ``astro-colorize`` sub-parsers."""
+    from ..batch._inputs import MODES
+
+    parser = subparsers.add_parser(
+        "batch",
+        help="colorize many images on a Dask cluster",
+        description="Colorize many FITS images, or stack then colorize many fields, on a "
+        "Dask cluster: by default a local cluster with one worker process per CPU core. "
+        "Each input is processed once, each worker loads the model once, outputs are written "
+        "whole. Failures are listed at the end without stopping the rest. Exit status: 0 when "
+        "every file succeeded, 1 when some failed, 2 when nothing could run.",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="GLOB_OR_LIST",
+                        help="quoted glob pattern ('data/*.fits') or a list file (.txt, .lst, "
+                        ".list) with one input per line; in stack-then-colorize mode a line "
+                        "holds the filter images of one field, and a pattern may match folders")
+    parser.add_argument("--out-dir", required=True, metavar="DIR",
+                        help="folder for the outputs NAME.fits (created if missing)")
+    parser.add_argument("--mode", default="colorize", choices=MODES,
+                        help="colorize each image, or stack each field's filters and colorize "
+                        "the composite's luminance (default: colorize)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="worker processes of the local cluster (default: one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="submit to a running Dask scheduler (e.g. tcp://host:8786) "
+                        "instead of starting a local cluster")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="how long to wait for the scheduler (default: 10)")
+    parser.add_argument("--model", metavar="PATH",
+                        help="model file (.safetensors) (default: the shipped model)")
+    parser.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"),
+                        help="where the workers run the model (default: cpu)")
+    parser.add_argument("--stretch", default="asinh", choices=("asinh", "linear", "none"),
+                        help="display scaling before colorizing (colorize mode; default: asinh)")
+    parser.add_argument("--Q", type=float, default=8.0, help="asinh softening (default: 8)")
+    parser.add_argument("--tile", type=int, default=512, help="tile size (default: 512)")
+    parser.add_argument("--overlap", type=int, default=64, help="tile overlap (default: 64)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="do not show the progress bar")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args):
+    """Run ``astro-colorize batch`` with parsed arguments ``args``; returns the exit status."""
+    from ..batch import run_batch
+
+    stretch = None if args.stretch == "none" else args.stretch
+    report = run_batch(args.inputs, args.out_dir, mode=args.mode, model=args.model,
+                       workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite,
+                       device=args.device, timeout=args.timeout, progress=args.progress,
+                       colorize_options={"stretch": stretch, "Q": args.Q, "tile": args.tile,
+                                         "overlap": args.overlap},
+                       stack_options={"Q": args.Q})
+    for line in report.summary():
+        print(line, file=sys.stderr if line.startswith("failed") else sys.stdout)
+    return report.exit_status
