@@ -1,6 +1,7 @@
 """``astro-colorize train``: train a colorizer on a folder of colour images."""
 
 import json
+import os
 
 from astropy import log
 
@@ -38,6 +39,10 @@ def add_parser(subparsers):
                         help="write a checkpoint every N epochs (default: 1)")
     parser.add_argument("--max-steps", type=int, metavar="N",
                         help="stop after N steps (smoke runs)")
+    parser.add_argument("--distributed", action="store_true",
+                        help="train as one of several processes started by torchrun "
+                        "(NCCL on GPUs, one per process; gloo on the CPU); BATCH_SIZE is "
+                        "then shared by the processes, and only rank 0 writes files")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bar")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing MODEL")
@@ -57,7 +62,10 @@ def run(args):
                  batch_size=args.batch_size, crop=args.crop, device=args.device,
                  resume=args.resume, seed=args.seed, workdir=args.workdir,
                  checkpoint_every=args.checkpoint_every, overwrite=args.overwrite,
-                 progress=args.progress, max_steps=args.max_steps)
+                 progress=args.progress, max_steps=args.max_steps,
+                 distributed=args.distributed)
+    if args.distributed and os.environ.get("RANK", "0") != "0":
+        return 0  # rank 0 reports
     log.info("trained: " + json.dumps({k: info[k] for k in ("steps", "seconds", "temperature",
                                                               "saturation") if k in info}))
     return 0

@@ -1,5 +1,6 @@
 """The training loop of the colorizer: GAN, L1 and the seed paper's L2 recipes."""
 
+import contextlib
 import csv
 import json
 import math
@@ -17,9 +18,10 @@ from ..io import check_output_path
 from ..nets import (CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel, PatchDiscriminator,
                     chroma_histogram, chroma_to_rgb, foreground_weight,
                     lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy,
-                    rebalancing_weights, relative_chroma, resolve_device, rgb_to_chroma,
-                    rgb_to_luma, save_model, select_bins, soft_encode)
+                    rebalancing_weights, relative_chroma, rgb_to_chroma, rgb_to_luma,
+                    save_model, select_bins, soft_encode)
 from ..version import version
+from ._distributed import Processes, unwrap
 from ._presets import get_preset
 from ._samples import TrainingImages
 from ._validation import choose_temperature
@@ -58,20 +60,30 @@ def _build(preset, images, seed):
     return model, disc
 
 
-def _step(preset, model, disc, opt_g, opt_d, rgb, amp):
-    """One optimisation step; returns the loss values."""
+def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
+    """One optimisation step; returns the loss values (detached scalar tensors).
+
+    ``generator`` is ``model.generator``, possibly wrapped for several
+    processes (``disc`` too); ``rgb`` is this process's share of the batch.
+    """
     luma = rgb_to_luma(rgb, axis=1)[:, None]
     luma_low = F.avg_pool2d(luma, CHROMA_STRIDE)
     # targets: relative chroma of the block means, weighted towards the object
     target_low = relative_chroma(F.avg_pool2d(rgb_to_chroma(rgb, axis=1), CHROMA_STRIDE), luma_low)
     target_low = target_low.clamp(-RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX)
     fg = foreground_weight(luma_low)
+    fg_sum = fg.sum()
+    # The foreground-weighted losses are sums divided by the weight of the batch. With
+    # several processes each divides its own sum by the mean weight of the processes'
+    # shares, so that the mean of their gradients (what DistributedDataParallel applies)
+    # is the gradient of the whole batch's loss, as one process would compute it.
+    fg_norm = procs.mean(fg_sum) if procs.distributed else fg_sum
     losses = {}
     with torch.autocast(device_type=rgb.device.type, dtype=torch.bfloat16, enabled=amp):
-        raw = model.generator(luma)
+        raw = generator(luma)
     raw = raw.float()
     pred_low = model.relative_lowres(raw)
-    l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg.sum())
+    l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg_norm)
     if preset.loss == "l2rgb":
         pred = model.decode(raw, luma)
         loss_g = losses["loss_l2"] = F.mse_loss(chroma_to_rgb(luma[:, 0], pred, axis=1), rgb)
@@ -80,22 +92,30 @@ def _step(preset, model, disc, opt_g, opt_d, rgb, amp):
     else:
         target, nearest = soft_encode(target_low, model.bin_centres)
         ce = rebalanced_cross_entropy(raw, target, nearest, model.bin_weights, fg[:, 0])
+        if fg_norm is not fg_sum:  # the share's weight -> the mean share's (see above)
+            ce = ce * (fg_sum.clamp(min=1e-6) / fg_norm)
         # discriminator: real pairs towards 1, generated towards 0
         opt_d.zero_grad(set_to_none=True)
         loss_d = lsgan_discriminator_loss(disc(luma_low, target_low),
                                           disc(luma_low, pred_low.detach()))
         loss_d.backward()
         opt_d.step()
-        # generator: the discriminator's gradient flows back through pred_low
-        adv = lsgan_generator_loss(disc(luma_low, pred_low))
+        # generator: the discriminator's gradient flows back through pred_low, not into
+        # the discriminator's weights (frozen, and called outside its parallel wrapper so
+        # that its gradients are not reduced a second time)
+        plain = unwrap(disc)
+        plain.requires_grad_(False)
+        try:
+            adv = lsgan_generator_loss(plain(luma_low, pred_low))
+        finally:
+            plain.requires_grad_(True)
         loss_g = preset.lambda_ce * ce + preset.lambda_l1 * l1 + preset.lambda_adv * adv
-        losses.update(loss_ce=ce.item(), loss_l1=l1.item(), loss_adv=adv.item(),
-                      loss_d=loss_d.item())
+        losses.update(loss_ce=ce, loss_l1=l1, loss_adv=adv, loss_d=loss_d)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     opt_g.step()
-    losses["loss_g"] = loss_g.item()
-    return {k: float(v.detach()) if torch.is_tensor(v) else float(v) for k, v in losses.items()}
+    losses["loss_g"] = loss_g
+    return {k: v.detach().float() for k, v in losses.items()}
 
 
 def _save_checkpoint(path, model, disc, opt_g, opt_d, epoch, step, info):
@@ -137,7 +157,7 @@ def _plot_losses(csv_path, png_path):
 
 def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, crop=None,
           device="auto", resume=None, seed=0, workdir=None, checkpoint_every=1,
-          overwrite=False, progress=True, max_steps=None):
+          overwrite=False, progress=True, max_steps=None, distributed=False):
     """Train a colorizer on a folder of colour images.
 
     Parameters
@@ -152,7 +172,8 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         ``'default'``, ``'seed-paper'`` or ``'l1-only'`` (see
         `~astro_colorgan.training.PRESETS`).
     epochs, batch_size, crop : int, optional
-        Override the preset's values.
+        Override the preset's values. ``batch_size`` is the batch of a step
+        over all processes together.
     device : str
         ``'auto'``, ``'cpu'`` or ``'cuda'``; bfloat16 autocast is used on CUDA.
     resume : str or path-like, optional
@@ -171,12 +192,56 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         Show a progress bar.
     max_steps : int, optional
         Stop after this many steps in total (for tests and smoke runs).
+    distributed : bool
+        Train as one of several processes started by ``torchrun``
+        (``torchrun --nproc_per_node N -m astro_colorgan.training ...``),
+        or in a ``torch.distributed`` process group already started: one
+        process per GPU (``cuda:LOCAL_RANK``, NCCL) or several on the CPU
+        (gloo). See the notes.
 
     Returns
     -------
     info : dict
-        What was trained: recipe, data, time, and the validation results.
+        What was trained: recipe, data, time, and the validation results
+        (the same on every process).
+
+    Raises
+    ------
+    ValueError
+        For a bad recipe, data folder or device, a batch that the processes
+        cannot share evenly, or a checkpoint of another recipe.
+    RuntimeError
+        If ``distributed`` is set outside a ``torchrun`` launch.
+
+    Notes
+    -----
+    With ``distributed``, every process takes its own ``1/N`` of each batch
+    (which must divide evenly) from the same seeded shuffle, and
+    `~torch.nn.parallel.DistributedDataParallel` averages the gradients of
+    the generator and the discriminator. The foreground-weighted losses of
+    each process are normalised by the weight of the whole batch, so a run
+    on ``N`` processes follows the same steps as one process with the same
+    ``batch_size`` and seed; only the order of floating-point sums differs
+    (the weights agree to about 1e-6 after a few steps on the CPU). Only rank
+    0 writes the checkpoint, ``losses.csv``, ``losses.png`` and the model,
+    and chooses the decoding on the validation split while the others wait;
+    every process reads the checkpoint on ``resume``. An interruption
+    (SIGTERM or Ctrl-C) stops all the processes after the same step, and
+    rank 0 writes the checkpoint.
     """
+    procs = Processes.start(device) if distributed else Processes.single(device)
+    try:
+        with procs.quiet_unless_main():
+            return _train(procs, data_dir, output, preset=preset, epochs=epochs,
+                          batch_size=batch_size, crop=crop, resume=resume, seed=seed,
+                          workdir=workdir, checkpoint_every=checkpoint_every,
+                          overwrite=overwrite, progress=progress, max_steps=max_steps)
+    finally:
+        procs.close()
+
+
+def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume, seed, workdir,
+           checkpoint_every, overwrite, progress, max_steps):
     from tqdm import tqdm
 
     output = os.fspath(output)
@@ -186,14 +251,24 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         raise ValueError(f"crop must be a multiple of 16, not {recipe.crop}")
     if recipe.loss == "gan" and recipe.crop < 64:
         raise ValueError(f"the discriminator needs crops of at least 64 px, not {recipe.crop}")
-    dev = resolve_device(device)
+    if recipe.batch_size % procs.world_size:
+        raise ValueError(f"a batch of {recipe.batch_size} cannot be shared evenly by "
+                         f"{procs.world_size} processes: choose a multiple of "
+                         f"{procs.world_size}")
+    share = recipe.batch_size // procs.world_size
+    dev = procs.device
+    main = procs.is_main
     split = "fit" if recipe.validation else "train"
     paths = find_images(data_dir, split=split)
     workdir = os.fspath(workdir) if workdir else os.path.splitext(output)[0] + "-run"
-    os.makedirs(workdir, exist_ok=True)
+    if main:
+        os.makedirs(workdir, exist_ok=True)
     images = TrainingImages(paths, max_side=recipe.max_side, drop_grey=recipe.drop_grey)
     model, disc = _build(recipe, images, seed)
     model.to(dev).train()
+    # the bins come from the same data on every process; rank 0's are kept to be sure
+    procs.broadcast_(model.bin_centres)
+    procs.broadcast_(model.bin_weights)
     opt_g = torch.optim.Adam(model.generator.parameters(), lr=recipe.lr, betas=recipe.betas)
     opt_d = None
     if disc is not None:
@@ -218,28 +293,44 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         start_epoch, start_step = state["epoch"], state["step"]
         elapsed = saved.get("seconds", 0.0)
         log.info(f"resuming at epoch {start_epoch}, step {start_step}")
+    # after loading: the wrappers copy rank 0's weights to the other processes
+    generator = procs.wrap(model.generator)
+    disc_run = procs.wrap(disc) if disc is not None else None
     done = start_epoch * steps_per_epoch + start_step
-    _trim_csv(csv_path, done)
+    if main:
+        _trim_csv(csv_path, done)
     info = {"package_version": version, "recipe": recipe.as_dict(), "seed": seed,
             "data": os.path.basename(os.path.normpath(os.fspath(data_dir))), "split": split,
             "n_images": len(images), "device": str(dev), "torch": torch.__version__}
+    if procs.distributed:
+        info["processes"] = procs.world_size
     amp = dev.type == "cuda"
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    stop = []
+    if procs.distributed:
+        # stop every process after the same step: the request travels with the losses
+        def request_stop(signum, frame):
+            stop.append(signum)
+
+        handlers = {sig: signal.signal(sig, request_stop)
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
+    else:
+        handlers = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt)}
     new_file = not os.path.exists(csv_path)
     t0 = time.monotonic()
-    bar = tqdm(total=stop_at, initial=done, disable=not progress, unit="step",
+    bar = tqdm(total=stop_at, initial=done, disable=not (progress and main), unit="step",
                desc=f"train {recipe.name}")
     epoch, step = start_epoch, start_step
     try:
-        with open(csv_path, "a", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-            if new_file:
+        with open(csv_path, "a", newline="") if main else contextlib.nullcontext() as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS) if main else None
+            if main and new_file:
                 writer.writeheader()
             while epoch < recipe.epochs and done < stop_at:
                 shuffle = torch.Generator().manual_seed(seed * 100003 + epoch)
                 order = torch.randperm(len(images), generator=shuffle)
                 while step < steps_per_epoch and done < stop_at:
                     batch = order[step * recipe.batch_size:(step + 1) * recipe.batch_size]
+                    batch = batch[procs.rank * share:(procs.rank + 1) * share]
                     rgb = torch.from_numpy(np.stack([
                         images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
                                       scale_jitter=recipe.scale_jitter, augment=recipe.augment,
@@ -251,35 +342,63 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
                     if opt_d is not None:
                         for group in opt_d.param_groups:
                             group["lr"] = lr * recipe.lr_d / recipe.lr
-                    losses = _step(recipe, model, disc, opt_g, opt_d, rgb, amp)
+                    losses = _step(recipe, model, generator, disc_run, opt_g, opt_d, rgb, amp,
+                                   procs)
+                    names = sorted(losses)
+                    values = torch.stack([losses[k] for k in names])
+                    if procs.distributed:  # the batch's losses, and whether to stop
+                        flag = torch.tensor([float(bool(stop))], device=values.device)
+                        values = procs.mean(torch.cat([values, flag]))
+                        values, stopping = values[:-1], bool(values[-1] > 0)
+                    else:
+                        stopping = False
+                    losses = dict(zip(names, values.tolist()))
                     step += 1
                     done += 1
-                    row = {"epoch": epoch, "step": done, "lr": f"{lr:.3g}",
-                           "seconds": f"{elapsed + time.monotonic() - t0:.1f}"}
-                    row.update({k: f"{v:.5g}" for k, v in losses.items()})
-                    writer.writerow(row)
+                    if main:
+                        row = {"epoch": epoch, "step": done, "lr": f"{lr:.3g}",
+                               "seconds": f"{elapsed + time.monotonic() - t0:.1f}"}
+                        row.update({k: f"{v:.5g}" for k, v in losses.items()})
+                        writer.writerow(row)
                     bar.update(1)
                     bar.set_postfix(loss=f"{losses['loss_g']:.3g}", refresh=False)
+                    if stopping:
+                        raise _Interrupted()
                 if step >= steps_per_epoch:
                     epoch, step = epoch + 1, 0
-                    handle.flush()
-                    if epoch % checkpoint_every == 0 or epoch == recipe.epochs:
+                    if main:
+                        handle.flush()
+                    if main and (epoch % checkpoint_every == 0 or epoch == recipe.epochs):
                         info["seconds"] = elapsed + time.monotonic() - t0
                         _save_checkpoint(ckpt_path, model, disc, opt_g, opt_d, epoch, 0, info)
     except (KeyboardInterrupt, _Interrupted):
-        info["seconds"] = elapsed + time.monotonic() - t0
-        _save_checkpoint(ckpt_path, model, disc, opt_g, opt_d, epoch, step, info)
-        log.warning(f"interrupted: checkpoint written to {ckpt_path}; continue with "
-                    f"--resume {ckpt_path}")
+        if main:
+            info["seconds"] = elapsed + time.monotonic() - t0
+            _save_checkpoint(ckpt_path, model, disc, opt_g, opt_d, epoch, step, info)
+            log.warning(f"interrupted: checkpoint written to {ckpt_path}; continue with "
+                        f"--resume {ckpt_path}")
+        procs.barrier()
         raise KeyboardInterrupt from None
     finally:
         bar.close()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
     info["seconds"] = round(elapsed + time.monotonic() - t0, 1)
     info["epochs_done"] = epoch + step / steps_per_epoch
     info["steps"] = done
-    _save_checkpoint(ckpt_path, model, disc, opt_g, opt_d, epoch, step, info)
-    _plot_losses(csv_path, os.path.join(workdir, "losses.png"))
+    if main:
+        _finish(recipe, model, disc, opt_g, opt_d, epoch, step, info, data_dir=data_dir,
+                workdir=workdir, output=output, overwrite=overwrite)
+    procs.barrier()  # the others wait for rank 0's files
+    return procs.broadcast_object(info)
+
+
+def _finish(recipe, model, disc, opt_g, opt_d, epoch, step, info, *, data_dir, workdir, output,
+            overwrite):
+    """The last checkpoint, the loss plot, the decoding choice and the model file."""
+    _save_checkpoint(os.path.join(workdir, "checkpoint.pt"), model, disc, opt_g, opt_d, epoch,
+                     step, info)
+    _plot_losses(os.path.join(workdir, "losses.csv"), os.path.join(workdir, "losses.png"))
     model.eval()
     if recipe.validation and recipe.head == "classify":
         try:
@@ -296,7 +415,6 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
     info["saturation"] = model.saturation
     save_model(model.cpu(), output, info=info, overwrite=overwrite)
     log.info(f"model written to {output} ({info['seconds'] / 60:.1f} min of training)")
-    return info
 
 
 def _raise_interrupt(signum, frame):
