@@ -174,3 +174,20 @@ def test_pretrained_model_colorizes_the_sample(shipped):
     assert np.allclose(rgb_to_luma(rgb.astype(float)), result["luma"], atol=2e-6)
     # it adds colour: not all pixels grey
     assert np.nanmax(np.ptp(rgb, axis=-1)) > 0.05
+
+
+def test_colorizer_runs_the_network_as_training_does(colorizer):
+    """Untiled, the colorizer's shared context and frozen statistics give the
+    plain network's output, the one training and validation see."""
+    import torch
+
+    from astro_colorgan.nets import chroma_to_rgb
+
+    image = _field(64, 80).astype(np.float32)
+    rgb = colorizer.colorize(image, stretch=None)
+    model = colorizer.model
+    x = torch.from_numpy(image)[None, None]
+    with torch.no_grad():
+        chroma = model.decode(model.generator(x), x)[0].numpy()
+    expected = chroma_to_rgb(image, np.moveaxis(chroma, 0, -1))
+    assert np.allclose(rgb, expected, atol=2e-5)

@@ -69,18 +69,25 @@ class DisplayScaling:
             raise TypeError("stretch must be 'auto', 'asinh', 'linear', None or an "
                             f"astropy.visualization stretch, not {type(stretch).__name__}")
         self.stretch = resolve_stretch(stretch, Q=Q)
-        self.vmin, self.vmax = check_interval(interval).get_limits(sample)
+        vmin, vmax = check_interval(interval).get_limits(sample)
+        # float32 arithmetic: bands of a wide image stay half the size
+        self.vmin, self.vmax = np.float32(vmin), np.float32(vmax)
 
     def __call__(self, raw):
         """Luma (float32, 0 where there are no data) and validity of raw rows."""
+        raw = np.asarray(raw, np.float32)
         valid = np.isfinite(raw)
         if self.stretch is None:
-            luma = np.clip(np.where(valid, raw, 0.0), 0, 1)
-            return luma.astype(np.float32), valid
-        scaled = np.clip((np.where(valid, raw, self.vmin) - self.vmin)
-                         / (self.vmax - self.vmin), 0, 1)
-        luma = np.clip(self.stretch(scaled, clip=True), 0, 1)
-        return np.where(valid, luma, 0).astype(np.float32), valid
+            luma = np.clip(np.where(valid, raw, np.float32(0)), 0, 1)
+            return luma, valid
+        scaled = np.where(valid, raw, self.vmin)
+        scaled -= self.vmin
+        scaled /= self.vmax - self.vmin
+        np.clip(scaled, 0, 1, out=scaled)
+        luma = np.asarray(self.stretch(scaled, clip=True), np.float32)
+        np.clip(luma, 0, 1, out=luma)
+        luma[~valid] = 0
+        return luma, valid
 
 
 def _limit_sample(read_rows, shape):

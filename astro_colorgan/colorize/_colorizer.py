@@ -175,8 +175,7 @@ class Colorizer:
         # with tta, each of the 8 rotations/flips is a whole pass of its own (its
         # own context and normalisation), so the average is exactly symmetric
         passes = range(8) if tta else range(1)
-        total = np.zeros((2, ny, nx), np.float64)
-        squares = np.zeros((2, ny, nx), np.float64) if tta else None
+        total = squares = None
         for k in passes:
             turned = np.ascontiguousarray(dihedral(luma, k))
             c = np.empty((2,) + turned.shape, np.float32)
@@ -185,12 +184,16 @@ class Colorizer:
                     dihedral(reference, k), tile=tile, overlap=overlap, margin=margin):
                 c[:, start:stop] = band
             c = undo_dihedral(c, k)
+            if not tta:
+                chroma = c
+                break
+            if total is None:
+                total, squares = np.zeros(c.shape), np.zeros(c.shape)
             total += c
-            if tta:
-                squares += np.square(c)
-        chroma = (total / len(passes)).astype(np.float32)
+            squares += np.square(c, dtype=np.float64)
         spread = None
         if tta:
+            chroma = (total / len(passes)).astype(np.float32)
             variance = np.maximum(squares / len(passes) - np.square(total / len(passes)), 0)
             spread = np.sqrt(variance.sum(0)).astype(np.float32)
             spread[~valid] = np.nan
@@ -358,7 +361,8 @@ _RECOMPOSE_ROWS = 64
 def _recompose(luma, chroma, valid):
     """RGB ``(ny, nx, 3)`` float32 from luma ``(ny, nx)`` and chroma ``(2, ny, nx)``;
     NaN where ``valid`` is False."""
-    rgb = chroma_to_rgb(luma.astype(np.float64), np.moveaxis(chroma, 0, -1).astype(np.float64))
-    rgb = np.clip(rgb, 0, 1).astype(np.float32)  # clip float rounding only
+    rgb = chroma_to_rgb(np.asarray(luma, np.float32),
+                        np.moveaxis(np.asarray(chroma, np.float32), 0, -1))
+    np.clip(rgb, 0, 1, out=rgb)  # float rounding only
     rgb[~valid] = np.nan
     return rgb

@@ -121,12 +121,33 @@ class frozen_normalisation:
         finally:
             for hook in hooks:
                 hook.remove()
+        # with fixed statistics a GroupNorm is a per-channel affine map: fold it into
+        # the convolution before it where there is one, else apply it as such
+        self.swapped = []
+        folded = set()
+        for module in self.model.generator.modules():
+            if not isinstance(module, torch.nn.Sequential):
+                continue
+            for index in range(len(module) - 1):
+                conv, norm = module[index], module[index + 1]
+                if (isinstance(conv, torch.nn.Conv2d) and norm in self.stats
+                        and conv.out_channels == norm.num_channels):
+                    self.swapped.append((module, index, conv, norm))
+                    module[index] = self._fold(conv, norm)
+                    module[index + 1] = torch.nn.Identity()
+                    folded.add(norm)
         for norm in self.norms:
-            norm.forward = self._frozen(norm)
+            if norm not in folded:
+                scale, shift = self._affine(norm)
+                norm.forward = _affine_forward(scale[None, :, None, None],
+                                               shift[None, :, None, None])
+        self.unfolded = [norm for norm in self.norms if norm not in folded]
         return context
 
     def __exit__(self, *exc):
-        for norm in self.norms:
+        for module, index, conv, norm in reversed(self.swapped):
+            module[index], module[index + 1] = conv, norm
+        for norm in self.unfolded:
             del norm.forward  # back to the class's method
         return False
 
@@ -137,14 +158,31 @@ class frozen_normalisation:
         grouped = x.reshape(x.shape[0], module.num_groups, -1)
         self.stats[module] = (grouped.mean(-1), grouped.var(-1, unbiased=False))
 
-    def _frozen(self, module):
+    def _affine(self, module):
+        """Per-channel ``scale``, ``shift`` of the frozen GroupNorm ``module``."""
         mean, var = self.stats[module]
+        per_group = module.num_channels // module.num_groups
+        inv = torch.rsqrt(var[0] + module.eps).repeat_interleave(per_group)
+        mean = mean[0].repeat_interleave(per_group)
+        scale = module.weight * inv
+        return scale.detach(), (module.bias - mean * scale).detach()
 
-        def forward(x):
-            b, c = x.shape[:2]
-            grouped = x.reshape(b, module.num_groups, -1)
-            grouped = (grouped - mean[..., None]) / torch.sqrt(var[..., None] + module.eps)
-            out = grouped.reshape(x.shape)
-            return out * module.weight[None, :, None, None] + module.bias[None, :, None, None]
+    def _fold(self, conv, norm):
+        """A copy of ``conv`` followed by the frozen ``norm``, as one convolution."""
+        scale, shift = self._affine(norm)
+        folded = torch.nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size,
+                                 stride=conv.stride, padding=conv.padding,
+                                 dilation=conv.dilation, groups=conv.groups, bias=True,
+                                 padding_mode=conv.padding_mode).to(conv.weight)
+        with torch.no_grad():
+            folded.weight.copy_(conv.weight * scale[:, None, None, None])
+            bias = shift if conv.bias is None else shift + scale * conv.bias
+            folded.bias.copy_(bias)
+        return folded.eval()
 
-        return forward
+
+def _affine_forward(scale, shift):
+    def forward(x):
+        return torch.addcmul(shift, x, scale)
+
+    return forward

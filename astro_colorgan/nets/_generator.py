@@ -87,7 +87,7 @@ class ChromaUNet(nn.Module):
         context : `torch.Tensor`
             ``(batch, 8 * width)``.
         """
-        x = self.down4(self.down3(self.down2(self.down1(self.stem(luma)))))
+        x = self.down4(self.down3(self.down2(self.down1(self.stem(2.0 * luma - 1.0)))))
         return self._context_from(x)
 
     def _context_from(self, deep):
