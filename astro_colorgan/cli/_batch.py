@@ -41,7 +41,7 @@ def add_parser(subparsers):
     parser.add_argument("--stretch", default="asinh", choices=("asinh", "linear", "none"),
                         help="display scaling before colorizing (colorize mode; default: asinh)")
     parser.add_argument("--Q", type=float, default=8.0, help="asinh softening (default: 8)")
-    parser.add_argument("--tile", type=int, default=512, help="tile size (default: 512)")
+    parser.add_argument("--tile", type=int, default=1024, help="tile size (default: 1024)")
     parser.add_argument("--overlap", type=int, default=64, help="tile overlap (default: 64)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="do not show the progress bar")

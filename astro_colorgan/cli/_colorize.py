@@ -31,8 +31,8 @@ def add_parser(subparsers):
                         help="display scaling of the data before colorizing; 'none' for data "
                         "already scaled to [0, 1] (default: asinh)")
     parser.add_argument("--Q", type=float, default=8.0, help="asinh softening (default: 8)")
-    parser.add_argument("--tile", type=int, default=512,
-                        help="tile size in pixels for large images (default: 512)")
+    parser.add_argument("--tile", type=int, default=1024,
+                        help="tile size in pixels for large images (default: 1024)")
     parser.add_argument("--overlap", type=int, default=64,
                         help="overlap of neighbouring tiles in pixels (default: 64)")
     parser.add_argument("--tta", action="store_true",

@@ -14,7 +14,7 @@ from astropy.visualization import BaseInterval, BaseStretch
 
 from ..composite import check_interval, resolve_stretch
 from ._core import frozen_normalisation, predict_chroma
-from ._tiling import tile_starts, tile_weight
+from ._tiling import tile_size, tile_starts, tile_weight
 
 __all__ = ["LIMIT_SAMPLE_PIXELS", "DisplayScaling", "thumbnail", "chroma_bands"]
 
@@ -152,7 +152,8 @@ def thumbnail(read_luma, shape, size):
 def chroma_bands(model, read_luma, shape, reference, *, tile, overlap, margin):
     """Predict chroma tile by tile and yield it in finished bands of rows.
 
-    Tiles of ``tile`` pixels overlap by ``overlap`` and are blended with
+    Tiles of at most ``tile`` pixels (`~astro_colorgan.colorize.tile_size`)
+    overlap by at least ``overlap`` and are blended with
     raised-cosine weights (`~astro_colorgan.colorize.tile_weight`); the
     network sees each tile with ``margin`` pixels of the image around it. All
     tiles share the global context and the GroupNorm statistics of
@@ -181,12 +182,13 @@ def chroma_bands(model, read_luma, shape, reference, *, tile, overlap, margin):
     """
     ny, nx = shape
     ys, xs = tile_starts(ny, tile, overlap), tile_starts(nx, tile, overlap)
+    hy, hx = tile_size(ny, tile, overlap), tile_size(nx, tile, overlap)
     done = 0
     total = np.zeros((2, 0, nx), np.float32)
     weights = np.zeros((0, nx), np.float32)
     with frozen_normalisation(model, reference) as context:
         for i, y0 in enumerate(ys):
-            y1 = min(y0 + tile, ny)
+            y1 = y0 + hy
             grow = y1 - done - weights.shape[0]
             if grow > 0:
                 total = np.concatenate([total, np.zeros((2, grow, nx), np.float32)], axis=1)
@@ -194,7 +196,7 @@ def chroma_bands(model, read_luma, shape, reference, *, tile, overlap, margin):
             r0, r1 = max(0, y0 - margin), min(ny, y1 + margin)
             luma = read_luma(r0, r1)
             for j, x0 in enumerate(xs):
-                x1 = min(x0 + tile, nx)
+                x1 = x0 + hx
                 weight = tile_weight((y1 - y0, x1 - x0), top=i > 0, bottom=i < len(ys) - 1,
                                      left=j > 0, right=j < len(xs) - 1, overlap=overlap)
                 c0, c1 = max(0, x0 - margin), min(nx, x1 + margin)

@@ -24,6 +24,11 @@ DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
 PREDICTED_COLOURS_NOTE = ("COLOURS PREDICTED by a machine-learning model from one band; "
                           "they are NOT MEASURED and carry no photometric meaning.")
 
+#: Pixels of image around each tile that the network also sees (its border effects
+#: fall there): measured on 1024 px photographs, 128 px keep a tiled result within
+#: 0.5 % of the untiled one, 64 px within 5 %.
+DEFAULT_MARGIN = 128
+
 _KEPT_KEYWORDS = ("OBJECT", "TELESCOP", "INSTRUME", "FILTER", "DATE-OBS", "MJD-OBS",
                   "EXPTIME", "OBSERVER", "BUNIT")
 
@@ -126,7 +131,7 @@ class Colorizer:
             raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
         if not 0 <= overlap <= tile // 2:
             raise ValueError(f"overlap must be between 0 and tile/2 = {tile // 2}, not {overlap}")
-        margin = tile // 4 if margin is None else int(margin)
+        margin = DEFAULT_MARGIN if margin is None else int(margin)
         if margin < 0:
             raise ValueError(f"margin must not be negative, not {margin}")
         return margin
@@ -151,7 +156,7 @@ class Colorizer:
         out["COLORMOD"] = (self.name[:60], "colorizer model file")
         return out
 
-    def predict(self, data, *, stretch="auto", interval=None, Q=8.0, tile=512, overlap=64,
+    def predict(self, data, *, stretch="auto", interval=None, Q=8.0, tile=1024, overlap=64,
                 margin=None, tta=False, hdu=None, plane=None, context_size=256):
         """Colorize, returning the intermediate products too.
 
@@ -198,13 +203,13 @@ class Colorizer:
             spread = np.sqrt(variance.sum(0)).astype(np.float32)
             spread[~valid] = np.nan
         log.debug(f"colorized {image.name} ({len(passes)} pass(es) of tile {tile})")
-        rgb = _recompose(luma, chroma, valid)
+        rgb = _recompose(luma, chroma, valid, self.device)
         options = self._options(stretch=stretch, interval=interval, Q=Q, tile=tile,
                                 overlap=overlap, margin=margin, tta=tta, hdu=hdu, plane=plane)
         return {"rgb": rgb, "luma": np.where(valid, luma, np.nan), "spread": spread,
                 "image": image, "options": options}
 
-    def colorize(self, data, *, stretch="auto", interval=None, Q=8.0, tile=512, overlap=64,
+    def colorize(self, data, *, stretch="auto", interval=None, Q=8.0, tile=1024, overlap=64,
                  margin=None, tta=False, hdu=None, plane=None):
         """Predict a colour image.
 
@@ -224,15 +229,16 @@ class Colorizer:
         Q : float
             Softening of the asinh stretch.
         tile, overlap : int
-            Images larger than ``tile`` pixels are processed in tiles of that
-            size overlapping by ``overlap`` pixels, blended with smooth weights;
-            memory use follows the tile, not the image. The global context and
+            Images larger than ``tile`` pixels are processed in tiles of at
+            most that size (as few as possible, spread evenly, see
+            `~astro_colorgan.colorize.tile_size`) overlapping by at least
+            ``overlap`` pixels, blended with smooth weights; memory use
+            follows the tile, not the image. The global context and
             the normalisation statistics of the whole image (shrunk to 256 px)
             are shared by all tiles so that they agree.
         margin : int, optional
             Pixels of the image around each tile that the network also sees,
-            so that its border effects fall outside the tile (default:
-            ``tile // 4``).
+            so that its border effects fall outside the tile (default: 128).
         tta : bool
             Average the predictions of the 8 rotations/flips (8 times slower).
         hdu : int or str, optional
@@ -249,7 +255,7 @@ class Colorizer:
         return self.predict(data, stretch=stretch, interval=interval, Q=Q, tile=tile,
                             overlap=overlap, margin=margin, tta=tta, hdu=hdu, plane=plane)["rgb"]
 
-    def colorize_hdu(self, data, *, stretch="auto", interval=None, Q=8.0, tile=512, overlap=64,
+    def colorize_hdu(self, data, *, stretch="auto", interval=None, Q=8.0, tile=1024, overlap=64,
                      margin=None, tta=False, hdu=None, plane=None):
         """Predict a colour image as FITS HDUs that keep the WCS and the provenance.
 
@@ -286,7 +292,7 @@ class Colorizer:
             hdus.append(spread)
         return fits.HDUList(hdus)
 
-    def colorize_file(self, data, output, *, stretch="auto", interval=None, Q=8.0, tile=512,
+    def colorize_file(self, data, output, *, stretch="auto", interval=None, Q=8.0, tile=1024,
                       overlap=64, margin=None, tta=False, hdu=None, plane=None,
                       overwrite=False, context_size=256):
         """Colorize an image into a FITS file, band by band for FITS files of any size.
@@ -348,7 +354,8 @@ class Colorizer:
                     for first in range(start, stop, _RECOMPOSE_ROWS):
                         last = min(stop, first + _RECOMPOSE_ROWS)
                         luma, valid = scaling(image.read(first, last))
-                        rgb = _recompose(luma, chroma[:, first - start:last - start], valid)
+                        rgb = _recompose(luma, chroma[:, first - start:last - start], valid,
+                                         self.device)
                         writer.write_rows(first, np.moveaxis(rgb, -1, 0))
         log.debug(f"colorized {image.name} band by band into {output}")
         return output
@@ -358,11 +365,18 @@ class Colorizer:
 _RECOMPOSE_ROWS = 64
 
 
-def _recompose(luma, chroma, valid):
+def _recompose(luma, chroma, valid, device):
     """RGB ``(ny, nx, 3)`` float32 from luma ``(ny, nx)`` and chroma ``(2, ny, nx)``;
-    NaN where ``valid`` is False."""
-    rgb = chroma_to_rgb(np.asarray(luma, np.float32),
-                        np.moveaxis(np.asarray(chroma, np.float32), 0, -1))
-    np.clip(rgb, 0, 1, out=rgb)  # float rounding only
+    NaN where ``valid`` is False. On a GPU the arithmetic runs there."""
+    luma = np.asarray(luma, np.float32)
+    chroma = np.moveaxis(np.asarray(chroma, np.float32), 0, -1)
+    if device.type == "cuda":
+        with torch.no_grad():
+            rgb = chroma_to_rgb(torch.from_numpy(luma).to(device),
+                                torch.from_numpy(np.ascontiguousarray(chroma)).to(device))
+            rgb = rgb.clamp_(0, 1).cpu().numpy()
+    else:
+        rgb = chroma_to_rgb(luma, chroma)
+        np.clip(rgb, 0, 1, out=rgb)  # float rounding only
     rgb[~valid] = np.nan
     return rgb

@@ -1,29 +1,50 @@
 """Overlapping tiles blended with smooth weights."""
 
+import math
+
 import numpy as np
 
-__all__ = ["tile_starts", "tile_weight", "iter_tiles"]
+__all__ = ["tile_size", "tile_starts", "tile_weight", "iter_tiles"]
+
+
+def tile_size(n, tile, overlap):
+    """The size of the tiles along an axis of ``n`` pixels: at most ``tile``.
+
+    The fewest tiles of at most ``tile`` pixels that cover the axis with
+    overlaps of at least ``overlap`` are used, each as small as that count
+    allows, so that no tile is spent on a sliver at the end.
+
+    Examples
+    --------
+    >>> tile_size(1000, 512, 64), tile_size(300, 512, 64)
+    (376, 300)
+    """
+    if tile <= overlap:
+        raise ValueError(f"tile ({tile}) must be larger than overlap ({overlap})")
+    if n <= tile:
+        return n
+    count = math.ceil((n - overlap) / (tile - overlap))
+    return math.ceil((n + (count - 1) * overlap) / count)
 
 
 def tile_starts(n, tile, overlap):
     """First pixel of each tile along an axis of ``n`` pixels.
 
-    Tiles of ``tile`` pixels overlap by at least ``overlap``; the last one ends
-    at ``n``.
+    The tiles have `tile_size` pixels, are spread evenly and overlap by at
+    least ``overlap``; the first starts at 0, the last ends at ``n``.
 
     Examples
     --------
     >>> tile_starts(1000, 512, 64)
-    [0, 448, 488]
+    [0, 312, 624]
     >>> tile_starts(300, 512, 64)
     [0]
     """
-    if tile <= overlap:
-        raise ValueError(f"tile ({tile}) must be larger than overlap ({overlap})")
-    if n <= tile:
+    size = tile_size(n, tile, overlap)
+    if size >= n:
         return [0]
-    starts = list(range(0, n - tile, tile - overlap))
-    return starts + [n - tile]
+    count = math.ceil((n - overlap) / (tile - overlap))
+    return [round(i * (n - size) / (count - 1)) for i in range(count)]
 
 
 def _ramp(length, lo_open, hi_open, overlap):
@@ -71,11 +92,11 @@ def iter_tiles(shape, tile, overlap):
     """
     ny, nx = shape
     ys, xs = tile_starts(ny, tile, overlap), tile_starts(nx, tile, overlap)
+    hy, hx = tile_size(ny, tile, overlap), tile_size(nx, tile, overlap)
     for i, y0 in enumerate(ys):
         for j, x0 in enumerate(xs):
-            rows = slice(y0, min(y0 + tile, ny))
-            cols = slice(x0, min(x0 + tile, nx))
-            weight = tile_weight((rows.stop - rows.start, cols.stop - cols.start),
-                                 top=i > 0, bottom=i < len(ys) - 1,
+            rows = slice(y0, y0 + hy)
+            cols = slice(x0, x0 + hx)
+            weight = tile_weight((hy, hx), top=i > 0, bottom=i < len(ys) - 1,
                                  left=j > 0, right=j < len(xs) - 1, overlap=overlap)
             yield (rows, cols), weight
