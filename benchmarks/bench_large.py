@@ -66,7 +66,7 @@ def write_large_image(path, size, *, band=1000, seed=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=20000)
-    parser.add_argument("--tile", type=int, default=512)
+    parser.add_argument("--tile", type=int, default=1024)
     parser.add_argument("--workdir")
     parser.add_argument("--keep", action="store_true", help="keep the files")
     parser.add_argument("--json", help="write the results to this JSON file")
