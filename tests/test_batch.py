@@ -95,6 +95,23 @@ def test_expand_inputs(tmp_path):
         expand_inputs(str(tmp_path / "missing.txt"))
 
 
+@pytest.mark.parametrize("keyword, values", [
+    ("FILTER", ["i", "g", "r"]), ("FILTER", ["F814W", "F435W", "F606W"]),
+    ("PHOTPLAM", [8045.0, 4330.0, 5921.0])])
+def test_a_folder_is_stacked_blue_to_red(tmp_path, keyword, values):
+    field = tmp_path / "field7"
+    field.mkdir()
+    for name, value in zip(("a", "b", "c"), values):
+        fits.PrimaryHDU(np.zeros((4, 4), np.float32),
+                        header=fits.Header({keyword: value})).writeto(field / f"{name}.fits")
+    (job,) = expand_inputs(str(field), mode="stack-then-colorize")
+    assert [os.path.basename(p) for p in job.sources] == ["b.fits", "c.fits", "a.fits"]
+    # without a wavelength for every file, by name
+    fits.PrimaryHDU(np.zeros((4, 4), np.float32)).writeto(field / "d.fits")
+    (job,) = expand_inputs(str(field), mode="stack-then-colorize")
+    assert [os.path.basename(p) for p in job.sources] == ["a.fits", "b.fits", "c.fits", "d.fits"]
+
+
 def test_two_workers_match_serial_runs(cluster_client, serial, tiny_model_path, tmp_path,
                                        monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", _EPOCH)

@@ -2,9 +2,10 @@
 
 import glob
 import os
+import re
 from dataclasses import dataclass
 
-__all__ = ["BatchJob", "expand_inputs", "LIST_SUFFIXES", "MODES"]
+__all__ = ["BatchJob", "expand_inputs", "filter_wavelength", "LIST_SUFFIXES", "MODES"]
 
 #: Files with these extensions are lists of inputs, one job per line.
 LIST_SUFFIXES = (".txt", ".lst", ".list")
@@ -34,8 +35,10 @@ def expand_inputs(specs, *, mode="colorize"):
         lists inputs, one job per line (blank lines and ``#`` comments
         skipped). In ``'colorize'`` mode a job is one FITS image. In
         ``'stack-then-colorize'`` mode a job is the images of one field in
-        several filters: a line of a list file holds their paths separated by
-        spaces, and a pattern that matches a folder takes the FITS files in it.
+        several filters, blue to red: a line of a list file holds their paths
+        separated by spaces, in that order, and a pattern that matches a
+        folder takes the FITS files in it, ordered by `filter_wavelength`
+        where every file's header tells it, else by name.
     mode : {'colorize', 'stack-then-colorize'}
         What the batch does.
 
@@ -112,11 +115,56 @@ def _read_list(path, mode):
 
 
 def _folder_group(folder):
+    """The FITS files of a folder, blue to red where their headers tell, else by name."""
     files = sorted(os.path.join(folder, name) for name in os.listdir(folder)
                    if name.lower().endswith(_FITS_SUFFIXES))
     if not files:
         raise ValueError(f"folder {folder} holds no FITS file")
+    wavelengths = [filter_wavelength(path) for path in files]
+    if all(w is not None for w in wavelengths):
+        files = [path for _, path in sorted(zip(wavelengths, files))]
     return tuple(files)
+
+
+#: Central wavelengths (nm) of common broad-band filters, by their usual names.
+_FILTER_NM = {"u": 355, "g": 475, "r": 620, "i": 750, "z": 890, "y": 1000,
+              "U": 365, "B": 445, "V": 551, "R": 658, "I": 806,
+              "J": 1235, "H": 1662, "K": 2159, "Ks": 2159}
+
+_WAVELENGTH_KEYS = (("PHOTPLAM", 0.1), ("WAVELEN", None), ("EFFWAVE", None))
+
+
+def filter_wavelength(path):
+    """The central wavelength (nm) of a FITS image's filter, or None if unknown.
+
+    From a ``PHOTPLAM`` keyword (HST, Angstrom), a ``WAVELEN`` or ``EFFWAVE``
+    keyword (nm), or a ``FILTER`` keyword naming a common broad-band filter
+    (``g``, ``r``, ``V``, ``Ks``, ... or an HST-style ``F606W``).
+
+    Examples
+    --------
+    >>> from astro_colorgan.data import get_sample_path
+    >>> [filter_wavelength(get_sample_path(f"sample_{b}")) for b in "gri"]
+    [475.0, 620.0, 750.0]
+    """
+    from astropy.io import fits
+
+    try:
+        header = fits.getheader(path.split("[")[0])
+    except (OSError, ValueError):
+        return None
+    for key, scale in _WAVELENGTH_KEYS:
+        value = header.get(key)
+        if isinstance(value, (int, float)) and value > 0:
+            return float(value) * (scale or 1.0)
+    name = str(header.get("FILTER", "")).strip()
+    match = re.fullmatch(r"F(\d{3,4})[WMNLX]P?", name.upper())
+    if match:
+        return float(match[1])
+    for candidate in (name, name.split("_")[-1], name.split(".")[-1]):
+        if candidate in _FILTER_NM:
+            return float(_FILTER_NM[candidate])
+    return None
 
 
 def _job_name(sources):
