@@ -207,6 +207,15 @@ def test_cli_exit_statuses(tiny_model_path, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_cli_output_folder_that_refuses_files(tiny_model_path, unwritable_tmp_path,
+                                              tmp_path_factory, capsys):
+    (source,) = _write_images(tmp_path_factory.mktemp("inputs"), 1)
+    status = main(["batch", str(source), "--out-dir", str(unwritable_tmp_path),
+                   "--model", str(tiny_model_path)])
+    assert status == 2
+    assert "astro-colorize: error: Cannot write to folder" in capsys.readouterr().err
+
+
 # the module's cluster holds the default HTTP port while this one starts (a note, not
 # an error), and distributed closes that probe's socket late
 @pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning",
