@@ -35,7 +35,7 @@ def cluster_client():
     from dask.distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         client.run(_like_the_test_process)
         yield client
 
@@ -216,10 +216,6 @@ def test_cli_output_folder_that_refuses_files(tiny_model_path, unwritable_tmp_pa
     assert "astro-colorize: error: Cannot write to folder" in capsys.readouterr().err
 
 
-# the module's cluster holds the default HTTP port while this one starts (a note, not
-# an error), and distributed closes that probe's socket late
-@pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning",
-                            "ignore:unclosed <socket:ResourceWarning")
 def test_cli_runs_a_local_cluster(tiny_model_path, tmp_path, capsys):
     _write_images(tmp_path, 2)
     (tmp_path / "broken.fits").write_text("not FITS")

@@ -171,10 +171,11 @@ def _connect(client, scheduler, workers, timeout, settings):
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    # single-threaded workers; torch gets the cores that are left to each
+    # single-threaded workers; torch gets the cores that are left to each. The
+    # HTTP server takes a free port (":0"), never one a running cluster holds
     threads = max(1, default_workers() // workers)
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, \
+                      dashboard_address=":0") as cluster, \
             Client(cluster, set_as_default=False) as local:
         yield local, dataclasses.replace(settings, threads=threads)
 
