@@ -19,8 +19,9 @@ def add_parser(subparsers):
         "every file succeeded, 1 when some failed, 2 when nothing could run.",
     )
     parser.add_argument("inputs", nargs="+", metavar="GLOB_OR_LIST",
-                        help="quoted glob pattern ('data/*.fits') or a list file (.txt, .lst, "
-                        ".list) with one input per line; in stack-then-colorize mode a line "
+                        help="quoted glob pattern such as 'data/ngc*.fits', or a list file "
+                        "(.txt, .lst, .list) with one input per line; in stack-then-colorize "
+                        "mode a line "
                         "holds the filter images of one field, and a pattern may match folders")
     parser.add_argument("--out-dir", required=True, metavar="DIR",
                         help="folder for the outputs NAME.fits (created if missing)")
