@@ -1,12 +1,11 @@
 """Running a batch on a Dask cluster: submission, progress, failures, exit status."""
 
 import contextlib
-import glob
 import os
 import uuid
 from dataclasses import dataclass
 
-from ..io import check_output_path
+from ..io import check_output_path, remove_stale_temporaries
 from ._inputs import expand_inputs
 from ._jobs import JobSettings, run_job
 
@@ -145,7 +144,8 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
         with _connect(client, scheduler, workers, timeout, settings) as (dask_client, settings):
             os.makedirs(out_dir, exist_ok=True)
             _run(dask_client, jobs, outputs, todo, settings, results, progress)
-    _remove_stale_temporaries(out_dir, [outputs[i] for i in todo])
+    for index in todo:  # what workers killed mid-write left behind
+        remove_stale_temporaries(outputs[index])
     return BatchReport(results)
 
 
@@ -200,12 +200,3 @@ def _run(client, jobs, outputs, todo, settings, results, progress):
                            "note": ""}
             results[index].update(error=outcome["error"], note=outcome.get("note", ""))
             bar.update(1)
-
-
-def _remove_stale_temporaries(out_dir, outputs):
-    """Remove temporary files that killed workers left behind for these outputs."""
-    for output in outputs:
-        pattern = os.path.join(out_dir, f".tmp-*-{glob.escape(os.path.basename(output))}")
-        for stale in glob.glob(pattern):
-            with contextlib.suppress(OSError):
-                os.unlink(stale)

@@ -14,7 +14,7 @@ from astropy.visualization import BaseInterval, BaseStretch
 
 from ..composite import check_interval, resolve_stretch
 from ._core import frozen_normalisation, predict_chroma
-from ._tiling import tile_size, tile_starts, tile_weight
+from ._tiling import tile_rows
 
 __all__ = ["LIMIT_SAMPLE_PIXELS", "DisplayScaling", "thumbnail", "chroma_bands"]
 
@@ -149,23 +149,24 @@ def thumbnail(read_luma, shape, size):
     return np.asarray(Image.fromarray(small).resize(target, Image.LANCZOS), dtype=np.float32)
 
 
-def chroma_bands(model, read_luma, shape, reference, *, tile, overlap, margin):
+def chroma_bands(model, read_rows, shape, reference, *, tile, overlap, margin):
     """Predict chroma tile by tile and yield it in finished bands of rows.
 
-    Tiles of at most ``tile`` pixels (`~astro_colorgan.colorize.tile_size`)
-    overlap by at least ``overlap`` and are blended with
-    raised-cosine weights (`~astro_colorgan.colorize.tile_weight`); the
-    network sees each tile with ``margin`` pixels of the image around it. All
-    tiles share the global context and the GroupNorm statistics of
-    ``reference`` (see `frozen_normalisation`). Only one row of tiles is held
-    in memory at a time.
+    Tiles of at most ``tile`` pixels (`~astro_colorgan.colorize.tile_rows`)
+    overlap by at least ``overlap`` and are blended with raised-cosine
+    weights; the network sees each tile with ``margin`` pixels of the image
+    around it. All tiles share the global context and the GroupNorm
+    statistics of ``reference`` (see `frozen_normalisation`). Only one row of
+    tiles is held in memory at a time, and each row of the image is read once
+    per row of tiles that covers it.
 
     Parameters
     ----------
     model : `~astro_colorgan.nets.ColorModel`
         The model, in evaluation mode.
-    read_luma : callable
-        ``read_luma(start, stop)`` returns full-width rows of the display luma.
+    read_rows : callable
+        ``read_rows(start, stop)`` returns a tuple of full-width arrays for
+        those rows, the display luma first (e.g. luma and validity).
     shape : tuple of int
         ``(ny, nx)``.
     reference : `torch.Tensor`
@@ -179,33 +180,40 @@ def chroma_bands(model, read_luma, shape, reference, *, tile, overlap, margin):
         The rows of the band; bands come in order and cover the image once.
     chroma : `numpy.ndarray`
         ``(2, stop - start, nx)`` float32 Cb, Cr.
+    rows : tuple of `numpy.ndarray`
+        What ``read_rows`` returned, cut to the rows of the band (it was
+        read for the tiles already).
     """
     ny, nx = shape
-    ys, xs = tile_starts(ny, tile, overlap), tile_starts(nx, tile, overlap)
-    hy, hx = tile_size(ny, tile, overlap), tile_size(nx, tile, overlap)
     done = 0
     total = np.zeros((2, 0, nx), np.float32)
     weights = np.zeros((0, nx), np.float32)
+    read, r0 = None, 0
+
+    def finished(stop):
+        """The band from ``done`` to ``stop``, whose every tile has been added."""
+        band = tuple(part[done - r0:stop - r0] for part in read)
+        return done, stop, total[:, :stop - done] / weights[:stop - done], band
+
     with frozen_normalisation(model, reference) as context:
-        for i, y0 in enumerate(ys):
-            y1 = y0 + hy
-            grow = y1 - done - weights.shape[0]
+        for rows, tiles in tile_rows(shape, tile, overlap):
+            if rows.start > done:  # no later tile reaches above this row of tiles
+                yield finished(rows.start)
+                total, weights = total[:, rows.start - done:], weights[rows.start - done:]
+                done = rows.start
+            grow = rows.stop - done - weights.shape[0]
             if grow > 0:
                 total = np.concatenate([total, np.zeros((2, grow, nx), np.float32)], axis=1)
                 weights = np.concatenate([weights, np.zeros((grow, nx), np.float32)])
-            r0, r1 = max(0, y0 - margin), min(ny, y1 + margin)
-            luma = read_luma(r0, r1)
-            for j, x0 in enumerate(xs):
-                x1 = x0 + hx
-                weight = tile_weight((y1 - y0, x1 - x0), top=i > 0, bottom=i < len(ys) - 1,
-                                     left=j > 0, right=j < len(xs) - 1, overlap=overlap)
-                c0, c1 = max(0, x0 - margin), min(nx, x1 + margin)
+            r0, r1 = max(0, rows.start - margin), min(ny, rows.stop + margin)
+            read = read_rows(r0, r1)
+            luma = read[0]
+            inner = slice(rows.start - done, rows.stop - done)
+            for cols, weight in tiles:
+                c0, c1 = max(0, cols.start - margin), min(nx, cols.stop + margin)
                 # the overlap-tile strategy: border effects fall in the margin
                 chroma = predict_chroma(model, luma[:, c0:c1], context=context)
-                total[:, y0 - done:y1 - done, x0:x1] += (
-                    weight * chroma[:, y0 - r0:y1 - r0, x0 - c0:x1 - c0])
-                weights[y0 - done:y1 - done, x0:x1] += weight
-            stop = ys[i + 1] if i + 1 < len(ys) else ny
-            yield done, stop, total[:, :stop - done] / weights[:stop - done]
-            total, weights = total[:, stop - done:], weights[stop - done:]
-            done = stop
+                total[:, inner, cols] += weight * chroma[:, rows.start - r0:rows.stop - r0,
+                                                         cols.start - c0:cols.stop - c0]
+                weights[inner, cols] += weight
+        yield finished(ny)

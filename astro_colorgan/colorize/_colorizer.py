@@ -184,8 +184,8 @@ class Colorizer:
         for k in passes:
             turned = np.ascontiguousarray(dihedral(luma, k))
             c = np.empty((2,) + turned.shape, np.float32)
-            for start, stop, band in chroma_bands(
-                    self.model, lambda start, stop: turned[start:stop], turned.shape,
+            for start, stop, band, _ in chroma_bands(
+                    self.model, lambda start, stop: (turned[start:stop],), turned.shape,
                     dihedral(reference, k), tile=tile, overlap=overlap, margin=margin):
                 c[:, start:stop] = band
             c = undo_dihedral(c, k)
@@ -347,16 +347,15 @@ class Colorizer:
             header = self._header(image.shape, image.wcs, image.header, image.name,
                                   self._options(**options))
             with fits_cube_writer(output, header, overwrite=overwrite) as writer:
-                for start, stop, chroma in chroma_bands(self.model, read_luma, image.shape,
-                                                        reference, tile=tile, overlap=overlap,
-                                                        margin=margin):
-                    # recomposed in slices of rows: float64 temporaries stay small
-                    for first in range(start, stop, _RECOMPOSE_ROWS):
-                        last = min(stop, first + _RECOMPOSE_ROWS)
-                        luma, valid = scaling(image.read(first, last))
-                        rgb = _recompose(luma, chroma[:, first - start:last - start], valid,
-                                         self.device)
-                        writer.write_rows(first, np.moveaxis(rgb, -1, 0))
+                for start, stop, chroma, (luma, valid) in chroma_bands(
+                        self.model, lambda start, stop: scaling(image.read(start, stop)),
+                        image.shape, reference, tile=tile, overlap=overlap, margin=margin):
+                    # recomposed in slices of rows, so that its temporaries stay small
+                    for first in range(0, stop - start, _RECOMPOSE_ROWS):
+                        last = min(stop - start, first + _RECOMPOSE_ROWS)
+                        rgb = _recompose(luma[first:last], chroma[:, first:last],
+                                         valid[first:last], self.device)
+                        writer.write_rows(start + first, np.moveaxis(rgb, -1, 0))
         log.debug(f"colorized {image.name} band by band into {output}")
         return output
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-__all__ = ["tile_size", "tile_starts", "tile_weight", "iter_tiles"]
+__all__ = ["tile_size", "tile_starts", "tile_weight", "tile_rows", "iter_tiles"]
 
 
 def tile_size(n, tile, overlap):
@@ -19,12 +19,15 @@ def tile_size(n, tile, overlap):
     >>> tile_size(1000, 512, 64), tile_size(300, 512, 64)
     (376, 300)
     """
+    count = _tile_count(n, tile, overlap)
+    return math.ceil((n + (count - 1) * overlap) / count)
+
+
+def _tile_count(n, tile, overlap):
+    """The fewest tiles of at most ``tile`` pixels that cover ``n`` with ``overlap``."""
     if tile <= overlap:
         raise ValueError(f"tile ({tile}) must be larger than overlap ({overlap})")
-    if n <= tile:
-        return n
-    count = math.ceil((n - overlap) / (tile - overlap))
-    return math.ceil((n + (count - 1) * overlap) / count)
+    return 1 if n <= tile else math.ceil((n - overlap) / (tile - overlap))
 
 
 def tile_starts(n, tile, overlap):
@@ -40,10 +43,10 @@ def tile_starts(n, tile, overlap):
     >>> tile_starts(300, 512, 64)
     [0]
     """
-    size = tile_size(n, tile, overlap)
-    if size >= n:
+    count = _tile_count(n, tile, overlap)
+    if count == 1:
         return [0]
-    count = math.ceil((n - overlap) / (tile - overlap))
+    size = tile_size(n, tile, overlap)
     return [round(i * (n - size) / (count - 1)) for i in range(count)]
 
 
@@ -80,8 +83,34 @@ def tile_weight(shape, *, top, bottom, left, right, overlap):
     return np.outer(wy, wx).astype(np.float32)
 
 
+def tile_rows(shape, tile, overlap):
+    """The tiles covering an image, one row of tiles at a time.
+
+    Yields
+    ------
+    rows : slice
+        The rows of this row of tiles (top to bottom).
+    tiles : iterator
+        ``(columns, weight)`` of each tile of the row, left to right: its
+        columns (a slice) and its blending weight (see `tile_weight`),
+        computed as the iterator is consumed.
+    """
+    ny, nx = shape
+    ys, xs = tile_starts(ny, tile, overlap), tile_starts(nx, tile, overlap)
+    hy, hx = tile_size(ny, tile, overlap), tile_size(nx, tile, overlap)
+
+    def row(i):
+        for j, x0 in enumerate(xs):
+            yield slice(x0, x0 + hx), tile_weight(
+                (hy, hx), top=i > 0, bottom=i < len(ys) - 1, left=j > 0,
+                right=j < len(xs) - 1, overlap=overlap)
+
+    for i, y0 in enumerate(ys):
+        yield slice(y0, y0 + hy), row(i)
+
+
 def iter_tiles(shape, tile, overlap):
-    """The tiles covering an image.
+    """The tiles covering an image (see `tile_rows`).
 
     Yields
     ------
@@ -90,13 +119,6 @@ def iter_tiles(shape, tile, overlap):
     weight : `numpy.ndarray`
         Its blending weight (see `tile_weight`).
     """
-    ny, nx = shape
-    ys, xs = tile_starts(ny, tile, overlap), tile_starts(nx, tile, overlap)
-    hy, hx = tile_size(ny, tile, overlap), tile_size(nx, tile, overlap)
-    for i, y0 in enumerate(ys):
-        for j, x0 in enumerate(xs):
-            rows = slice(y0, y0 + hy)
-            cols = slice(x0, x0 + hx)
-            weight = tile_weight((hy, hx), top=i > 0, bottom=i < len(ys) - 1,
-                                 left=j > 0, right=j < len(xs) - 1, overlap=overlap)
+    for rows, tiles in tile_rows(shape, tile, overlap):
+        for cols, weight in tiles:
             yield (rows, cols), weight

@@ -21,6 +21,7 @@ from ..version import version
 __all__ = [
     "add_history",
     "check_output_path",
+    "remove_stale_temporaries",
     "fits_cube_writer",
     "image_format",
     "make_rgb_hdu",
@@ -119,10 +120,43 @@ def check_output_path(path, *, overwrite=False):
 def _reserve_temp(folder, basename):
     """Create an empty, uniquely named hidden file in ``folder`` and return its path."""
     # the name keeps the extension, which decides e.g. gzip compression of FITS files
-    temp = os.path.join(folder, f".tmp-{uuid.uuid4().hex[:12]}-{basename}")
+    temp = os.path.join(folder, f"{_TEMP_PREFIX}{uuid.uuid4().hex[:12]}-{basename}")
     descriptor = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
     os.close(descriptor)
     return temp
+
+
+_TEMP_PREFIX = ".tmp-"
+
+
+def remove_stale_temporaries(path):
+    """Remove the temporary files that interrupted writes of ``path`` left behind.
+
+    A writer killed before its end (a Dask worker, say) leaves its temporary
+    file beside the destination; call this once no write of ``path`` is
+    running any more.
+
+    Parameters
+    ----------
+    path : str or `~pathlib.Path`
+        The destination file.
+
+    Returns
+    -------
+    removed : list of str
+        The files removed.
+    """
+    import glob
+
+    folder, basename = os.path.split(os.path.abspath(os.fspath(path)))
+    pattern = os.path.join(glob.escape(folder),
+                           f"{glob.escape(_TEMP_PREFIX)}*-{glob.escape(basename)}")
+    removed = []
+    for stale in glob.glob(pattern):
+        with contextlib.suppress(OSError):
+            os.unlink(stale)
+            removed.append(stale)
+    return removed
 
 
 def _commit(temp, path, overwrite):
