@@ -182,7 +182,8 @@ def chroma_bands(model, read_rows, shape, reference, *, tile, overlap, margin):
         ``(2, stop - start, nx)`` float32 Cb, Cr.
     rows : tuple of `numpy.ndarray`
         What ``read_rows`` returned, cut to the rows of the band (it was
-        read for the tiles already).
+        read for the tiles already). These are views: drop them before asking
+        for the next band, or two bands' reads are held at once.
     """
     ny, nx = shape
     done = 0
@@ -206,6 +207,7 @@ def chroma_bands(model, read_rows, shape, reference, *, tile, overlap, margin):
                 total = np.concatenate([total, np.zeros((2, grow, nx), np.float32)], axis=1)
                 weights = np.concatenate([weights, np.zeros((grow, nx), np.float32)])
             r0, r1 = max(0, rows.start - margin), min(ny, rows.stop + margin)
+            read = None  # the previous rows go before the next are read
             read = read_rows(r0, r1)
             luma = read[0]
             inner = slice(rows.start - done, rows.stop - done)

@@ -356,6 +356,7 @@ class Colorizer:
                         rgb = _recompose(luma[first:last], chroma[:, first:last],
                                          valid[first:last], self.device)
                         writer.write_rows(start + first, np.moveaxis(rgb, -1, 0))
+                    del chroma, luma, valid, rgb  # not held while the next rows are read
         log.debug(f"colorized {image.name} band by band into {output}")
         return output
 
