@@ -109,8 +109,8 @@ def main(argv=None):
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"| image | input | output | time | Mpx/s | peak RSS | target |")
-    print(f"|---|---|---|---|---|---|---|")
+    print("| image | input | output | time | Mpx/s | peak RSS | target |")
+    print("|---|---|---|---|---|---|---|")
     print(f"| {args.size}² float32 | {result['input_gb']} GB | {result['output_gb']} GB | "
           f"{result['seconds']} s | {result['megapixels_per_second']} | "
           f"{result['peak_rss_mb']} MB | ≤ {TARGET_MB} MB |")

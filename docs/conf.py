@@ -104,6 +104,7 @@ html_last_updated_fmt = None  # reproducible pages
 
 _PRESET_FIELDS = {
     "head": "generator head",
+    "bins": "chroma bins",
     "loss": "loss",
     "width": "generator width (channels)",
     "epochs": "epochs",
@@ -141,7 +142,7 @@ def _cell(recipe, field):
     get = recipe.get if isinstance(recipe, dict) else lambda key: getattr(recipe, key)
     gan, classify = get("loss") == "gan", get("head") == "classify"
     used = {"lr_d": gan, "lambda_adv": gan, "lambda_l1": gan, "lambda_ce": classify,
-            "rebalance_mix": classify, "temperature": classify}.get(field, True)
+            "rebalance_mix": classify, "temperature": classify, "bins": classify}.get(field, True)
     return _fmt(get(field)) if used else "—"
 
 

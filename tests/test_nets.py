@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from astro_colorgan.nets import (ChromaUNet, ColorModel, PatchDiscriminator, absolute_chroma,
-                                 chroma_histogram, chroma_to_rgb, load_model,
+from astro_colorgan.nets import (LAB_BIN_STEP, LAB_CHROMA_MAX, ChromaUNet, ColorModel,
+                                 PatchDiscriminator, absolute_chroma, annealed_mean_at_luma,
+                                 chroma_histogram, chroma_to_rgb, lab_bin_table, load_model,
                                  lsgan_discriminator_loss, lsgan_generator_loss,
                                  rebalanced_cross_entropy, rebalancing_weights, relative_chroma,
-                                 rgb_to_chroma, rgb_to_luma, save_model, select_bins,
+                                 rgb_to_chroma, rgb_to_lab, rgb_to_luma, save_model, select_bins,
                                  soft_encode)
 
 
@@ -51,6 +52,72 @@ def test_bins_and_soft_encoding():
     target, nearest = soft_encode(torch.tensor([[[[1.0]], [[-0.5]]]]), torch.tensor(centres))
     assert torch.allclose(target.sum(1), torch.ones(1, 1, 1))
     assert nearest.item() == rare
+
+
+def test_lab_matches_scikit_image_in_numpy_and_torch():
+    from skimage.color import rgb2lab
+
+    rgb = np.random.default_rng(3).random((6, 7, 3))
+    expected = rgb2lab(rgb)
+    assert np.allclose(rgb_to_lab(rgb), expected, atol=1e-9)
+    got = rgb_to_lab(torch.tensor(rgb).permute(2, 0, 1)[None], axis=1)[0].permute(1, 2, 0)
+    assert np.allclose(got.numpy(), expected, atol=1e-9)
+
+
+def test_lab_bins_grid():
+    values = np.array([[0.0, 0.0]] * 50 + [[42.0, -18.0]] * 50)
+    counts = chroma_histogram(values, step=LAB_BIN_STEP, limit=LAB_CHROMA_MAX)
+    centres, prior = select_bins(counts, step=LAB_BIN_STEP, limit=LAB_CHROMA_MAX)
+    assert np.allclose(sorted(map(tuple, centres)), [(0, 0), (40, -20)])
+    assert np.allclose(prior, 0.5)
+
+
+def test_lab_bin_table_gives_back_the_colour_at_its_luma():
+    """A colour's own (a*, b*) as a bin, decoded at its luma, is that colour again."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    rgb = np.random.default_rng(4).random((300, 3))
+    lab = rgb2lab(rgb)
+    luma = rgb_to_luma(rgb)
+    levels = 1001
+    table = lab_bin_table(lab[:, 1:], levels=levels)
+    assert table.shape == (levels, 300, 2) and table.dtype == np.float32
+    assert np.all(table[0] == 0)  # black has no colour
+    u = table[np.rint(luma * (levels - 1)).astype(int), np.arange(300)]
+    back = chroma_to_rgb(luma, absolute_chroma(u, luma[:, None]))
+    assert np.median(deltaE_ciede2000(rgb2lab(back), lab)) < 0.1
+    # and a grey bin is grey at every level
+    assert np.allclose(lab_bin_table([[0.0, 0.0]]), 0, atol=1e-2)
+
+
+def test_annealed_mean_at_luma_interpolates_between_levels():
+    table = torch.tensor([[[0.0, 0.0], [1.0, 0.0]],
+                          [[0.0, 0.0], [0.0, 2.0]],
+                          [[0.0, 0.0], [2.0, 2.0]]])  # 3 levels (0, 0.5, 1), 2 bins
+    logits = torch.tensor([-50.0, 50.0]).reshape(1, 2, 1, 1).expand(1, 2, 1, 4)
+    luma = torch.tensor([0.0, 0.25, 0.5, 1.0]).reshape(1, 1, 1, 4)
+    out = annealed_mean_at_luma(logits, table, luma, 1.0)
+    expected = torch.tensor([[1.0, 0.5, 0.0, 2.0], [0.0, 1.0, 2.0, 2.0]])
+    assert torch.allclose(out[0, :, 0], expected, atol=1e-6)
+
+
+def test_lab_model_round_trip(tmp_path):
+    torch.manual_seed(0)
+    centres = np.array([[0.0, 0.0], [40.0, 20.0], [-20.0, -30.0]], np.float32)
+    model = ColorModel(width=8, bin_centres=centres, bin_weights=np.ones(3, np.float32),
+                       bin_space="lab").eval()
+    path = tmp_path / "lab.safetensors"
+    save_model(model, path)
+    again, _ = load_model(path)
+    assert again.bin_space == "lab"
+    luma = torch.rand(1, 1, 32, 32)
+    with torch.no_grad():
+        raw = model.generator(luma)
+        assert torch.allclose(model.decode(raw, luma), again.decode(raw, luma), atol=1e-5)
+    with pytest.raises(ValueError, match="luma_low"):
+        model.relative_lowres(raw)
+    with pytest.raises(ValueError, match="bin_space"):
+        ColorModel(width=8, bin_centres=centres, bin_space="hsv")
 
 
 def test_generator_shapes_and_size_check():

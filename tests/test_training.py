@@ -81,7 +81,8 @@ def test_grey_images_are_left_out(tmp_path):
 
 
 def test_presets():
-    assert set(PRESETS) == {"default", "seed-paper", "l1-only"}
+    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "lab-bins"}
+    assert (PRESETS["lab-bins"].bins, PRESETS["default"].bins) == ("lab", "relative")
     paper = PRESETS["seed-paper"]
     assert (paper.batch_size, paper.epochs, paper.lr, paper.loss) == (64, 150, 5e-4, "l2rgb")
     assert PRESETS["l1-only"].loss == "l1" and PRESETS["default"].loss == "gan"
@@ -121,12 +122,13 @@ def test_a_few_steps_lower_the_loss(toy, tmp_path):
 
 def test_gan_preset_runs_and_chooses_decoding(toy, tmp_path):
     out = tmp_path / "gan.safetensors"
-    info = train(toy, out, preset="default", epochs=1, batch_size=4, crop=64, progress=False,
+    info = train(toy, out, preset="lab-bins", epochs=1, batch_size=4, crop=64, progress=False,
                  max_steps=3)
     rows = _losses(tmp_path / "gan-run")
     assert len(rows) == 3 and all(r["loss_adv"] and r["loss_d"] and r["loss_ce"] for r in rows)
     model, meta = load_model(out)
     assert model.temperature == meta["temperature"] == info["temperature"]
+    assert model.bin_space == "lab" and model.bin_table.shape[1] == len(model.bin_centres)
 
 
 def test_resume_continues_exactly(toy, tmp_path):

@@ -20,7 +20,7 @@ All functions work on `numpy.ndarray` or `torch.Tensor`, channel axis given by
 import numpy as np
 
 __all__ = ["LUMA_WEIGHTS", "LUMA_EPS", "rgb_to_luma", "rgb_to_chroma", "chroma_to_rgb",
-           "relative_chroma", "absolute_chroma", "foreground_weight"]
+           "relative_chroma", "absolute_chroma", "foreground_weight", "rgb_to_lab"]
 
 #: Softening of the luma in the relative chroma ``u = (Cb, Cr) / (Y + LUMA_EPS)``.
 LUMA_EPS = 0.02
@@ -204,3 +204,60 @@ def foreground_weight(luma, *, low=0.08, high=0.16, floor=0.1):
     ramp = (luma - low) / (high - low)
     ramp = ramp.clip(0, 1) if isinstance(luma, np.ndarray) else ramp.clamp(0, 1)
     return floor + (1 - floor) * ramp
+
+
+# sRGB (D65) to CIE XYZ, and the D65 white point, as in scikit-image's rgb2lab
+_RGB_TO_XYZ = ((0.412453, 0.357580, 0.180423),
+               (0.212671, 0.715160, 0.072169),
+               (0.019334, 0.119193, 0.950227))
+_WHITE_D65 = (0.95047, 1.0, 1.08883)
+
+
+def rgb_to_lab(rgb, axis=-1):
+    """CIELAB (D65, 2° observer) of an sRGB image, as `skimage.color.rgb2lab` computes it.
+
+    A `torch.Tensor` version is needed inside the training loop (the targets of
+    the CIELAB chroma bins); for `numpy.ndarray` input this is the same
+    arithmetic.
+
+    Parameters
+    ----------
+    rgb : `numpy.ndarray` or `torch.Tensor`
+        sRGB image in [0, 1] with the three channels on ``axis``.
+    axis : int
+        The channel axis.
+
+    Returns
+    -------
+    lab : same type as ``rgb``
+        L*, a*, b* on ``axis``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimage.color import rgb2lab
+    >>> rgb = np.random.default_rng(0).random((4, 5, 3))
+    >>> bool(np.allclose(rgb_to_lab(rgb), rgb2lab(rgb)))
+    True
+    """
+    planes = _split(rgb, axis)
+    is_numpy = isinstance(rgb, np.ndarray)
+    linear = []
+    for c in planes:
+        if is_numpy:
+            linear.append(np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92))
+        else:
+            import torch
+
+            linear.append(torch.where(c > 0.04045, ((c.clamp(min=0) + 0.055) / 1.055) ** 2.4,
+                                      c / 12.92))
+    f = []
+    for row, white in zip(_RGB_TO_XYZ, _WHITE_D65):
+        t = (row[0] * linear[0] + row[1] * linear[1] + row[2] * linear[2]) / white
+        if is_numpy:
+            f.append(np.where(t > 0.008856, np.cbrt(np.maximum(t, 0.008856)), 7.787 * t + 16 / 116))
+        else:
+            f.append(torch.where(t > 0.008856, t.clamp(min=0.008856) ** (1 / 3),
+                                 7.787 * t + 16 / 116))
+    fx, fy, fz = f
+    return _stack([116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)], axis, rgb)

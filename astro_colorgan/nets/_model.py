@@ -10,7 +10,7 @@ from torch import nn
 
 from ._color import absolute_chroma
 from ._generator import CHROMA_STRIDE, ChromaUNet
-from ._quantize import annealed_mean
+from ._quantize import annealed_mean, annealed_mean_at_luma, lab_bin_table
 
 __all__ = ["ColorModel", "save_model", "load_model", "file_sha256", "resolve_device"]
 
@@ -28,6 +28,10 @@ class ColorModel(nn.Module):
         Output head of the generator.
     bin_centres : array-like, optional
         ``(K, 2)`` chroma bin centres (``classify`` head).
+    bin_space : {'relative', 'lab'}
+        What the bins quantise: relative chroma (Cb, Cr) / (Y + eps), or
+        CIELAB (a*, b*) (decoded through `~astro_colorgan.nets.lab_bin_table`
+        at each pixel's luma).
     bin_weights : array-like, optional
         ``(K,)`` rebalancing weights (``classify`` head, used in training).
     temperature : float
@@ -37,8 +41,10 @@ class ColorModel(nn.Module):
     """
 
     def __init__(self, *, width=32, head="classify", bin_centres=None, bin_weights=None,
-                 temperature=0.5, saturation=1.0):
+                 temperature=0.5, saturation=1.0, bin_space="relative"):
         super().__init__()
+        if bin_space not in ("relative", "lab"):
+            raise ValueError(f"bin_space must be 'relative' or 'lab', not {bin_space!r}")
         n_bins = 1 if bin_centres is None else len(bin_centres)
         if head == "classify" and bin_centres is None:
             raise ValueError("a 'classify' model needs bin_centres")
@@ -47,6 +53,9 @@ class ColorModel(nn.Module):
         weights = torch.ones(n_bins) if bin_weights is None else torch.as_tensor(bin_weights)
         self.register_buffer("bin_centres", centres.float().clone())
         self.register_buffer("bin_weights", weights.float().clone())
+        if head == "classify" and bin_space == "lab":
+            self.register_buffer("bin_table", torch.from_numpy(lab_bin_table(self.bin_centres)))
+        self.bin_space = bin_space
         self.temperature = float(temperature)
         self.saturation = float(saturation)
         self.head = head
@@ -56,13 +65,27 @@ class ColorModel(nn.Module):
     def config(self):
         """The constructor arguments that are not tensors (a dict)."""
         return {"width": self.width, "head": self.head, "temperature": self.temperature,
-                "saturation": self.saturation}
+                "saturation": self.saturation, "bin_space": self.bin_space}
 
-    def relative_lowres(self, raw, temperature=None):
-        """Relative chroma at 1/4 resolution from the generator's raw output (no saturation)."""
+    def relative_lowres(self, raw, temperature=None, luma_low=None):
+        """Relative chroma at 1/4 resolution from the generator's raw output (no saturation).
+
+        Parameters
+        ----------
+        raw : `torch.Tensor`
+            Generator output.
+        temperature : float, optional
+            Decoding temperature (default: the model's).
+        luma_low : `torch.Tensor`, optional
+            ``(batch, 1, ny/4, nx/4)`` block-mean luma, needed by CIELAB bins.
+        """
         if self.head == "regress":
             return raw
         t = self.temperature if temperature is None else temperature
+        if self.bin_space == "lab":
+            if luma_low is None:
+                raise ValueError("CIELAB bins are decoded at a luma: give luma_low")
+            return annealed_mean_at_luma(raw, self.bin_table, luma_low, t)
         return annealed_mean(raw, self.bin_centres, t)
 
     def decode(self, raw, luma, temperature=None, saturation=None):
@@ -88,7 +111,8 @@ class ColorModel(nn.Module):
             ``(batch, 2, ny, nx)`` Cb, Cr.
         """
         gain = self.saturation if saturation is None else saturation
-        low = gain * self.relative_lowres(raw, temperature)
+        luma_low = F.avg_pool2d(luma, CHROMA_STRIDE) if self.bin_space == "lab" else None
+        low = gain * self.relative_lowres(raw, temperature, luma_low)
         up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear", align_corners=False)
         return absolute_chroma(up, luma)
 

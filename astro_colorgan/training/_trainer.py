@@ -15,11 +15,12 @@ from astropy import log
 
 from ..datasets import find_images
 from ..io import check_output_path
-from ..nets import (CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel, PatchDiscriminator,
-                    chroma_histogram, chroma_to_rgb, foreground_weight,
-                    lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy,
-                    rebalancing_weights, relative_chroma, rgb_to_chroma, rgb_to_luma,
-                    save_model, select_bins, soft_encode)
+from ..nets import (BIN_STEP, CHROMA_STRIDE, LAB_BIN_STEP, LAB_CHROMA_MAX,
+                    RELATIVE_CHROMA_MAX, ColorModel, PatchDiscriminator, chroma_histogram,
+                    chroma_to_rgb, foreground_weight, lsgan_discriminator_loss,
+                    lsgan_generator_loss, rebalanced_cross_entropy, rebalancing_weights,
+                    relative_chroma, rgb_to_chroma, rgb_to_lab, rgb_to_luma, save_model,
+                    select_bins, soft_encode)
 from ..version import version
 from ._distributed import Processes, unwrap
 from ._presets import get_preset
@@ -44,16 +45,30 @@ def _lr_at(step, total, base):
     return base * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
 
+def _grid(bin_space):
+    """Bin width, grid half-width and soft-encoding width of a bin space.
+
+    CIELAB bins follow Zhang et al. (2016): 10 wide, targets and prior smoothed
+    over 5; relative-chroma bins smooth over one bin.
+    """
+    if bin_space == "lab":
+        return LAB_BIN_STEP, LAB_CHROMA_MAX, LAB_BIN_STEP / 2
+    return BIN_STEP, RELATIVE_CHROMA_MAX, BIN_STEP
+
+
 def _build(preset, images, seed):
     torch.manual_seed(seed)
     if preset.head == "classify":
-        values, fg = images.relative_chroma_values(CHROMA_STRIDE)
-        counts = chroma_histogram(values, fg)
-        centres, prior = select_bins(counts, min_count=1e-5 * counts.sum())
-        weights = rebalancing_weights(centres, prior, mix=preset.rebalance_mix)
-        log.info(f"{len(centres)} chroma bins")
+        step, limit, sigma = _grid(preset.bins)
+        values, fg = images.relative_chroma_values(CHROMA_STRIDE, space=preset.bins)
+        counts = chroma_histogram(values, fg, step=step, limit=limit)
+        centres, prior = select_bins(counts, min_count=1e-5 * counts.sum(), step=step,
+                                     limit=limit)
+        weights = rebalancing_weights(centres, prior, mix=preset.rebalance_mix, sigma=sigma)
+        log.info(f"{len(centres)} chroma bins ({preset.bins})")
         model = ColorModel(width=preset.width, head="classify", bin_centres=centres,
-                           bin_weights=weights, temperature=preset.temperature)
+                           bin_weights=weights, temperature=preset.temperature,
+                           bin_space=preset.bins)
     else:
         model = ColorModel(width=preset.width, head="regress", temperature=preset.temperature)
     disc = PatchDiscriminator() if preset.loss == "gan" else None
@@ -82,7 +97,7 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
     with torch.autocast(device_type=rgb.device.type, dtype=torch.bfloat16, enabled=amp):
         raw = generator(luma)
     raw = raw.float()
-    pred_low = model.relative_lowres(raw)
+    pred_low = model.relative_lowres(raw, luma_low=luma_low)
     l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg_norm)
     if preset.loss == "l2rgb":
         pred = model.decode(raw, luma)
@@ -90,7 +105,12 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
     elif preset.loss == "l1":
         loss_g = losses["loss_l1"] = l1
     else:
-        target, nearest = soft_encode(target_low, model.bin_centres)
+        _, limit, sigma = _grid(model.bin_space)
+        if model.bin_space == "lab":
+            binned = rgb_to_lab(F.avg_pool2d(rgb, CHROMA_STRIDE), axis=1)[:, 1:]
+        else:
+            binned = target_low
+        target, nearest = soft_encode(binned.clamp(-limit, limit), model.bin_centres, sigma=sigma)
         ce = rebalanced_cross_entropy(raw, target, nearest, model.bin_weights, fg[:, 0])
         if fg_norm is not fg_sum:  # the share's weight -> the mean share's (see above)
             ce = ce * (fg_sum.clamp(min=1e-6) / fg_norm)

@@ -11,9 +11,9 @@ from ..nets import chroma_to_rgb, rgb_to_luma
 __all__ = ["choose_temperature", "TEMPERATURES", "SATURATIONS", "COLOURFULNESS_BAND"]
 
 #: Temperatures tried on the validation split.
-TEMPERATURES = (0.25, 0.35, 0.5, 0.7, 1.0)
+TEMPERATURES = (0.25, 0.35, 0.5, 0.6, 0.7, 1.0)
 #: Saturation factors tried on the validation split.
-SATURATIONS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
+SATURATIONS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
 #: The colourfulness ratios accepted as realistic when choosing.
 COLOURFULNESS_BAND = (0.85, 1.15)
 
