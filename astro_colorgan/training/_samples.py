@@ -97,7 +97,7 @@ class TrainingImages:
             out = np.rot90(out[:, ::-1] if k >= 4 else out, k % 4)
         return np.ascontiguousarray(np.moveaxis(out, -1, 0), dtype=np.float32)
 
-    def relative_chroma_values(self, stride, *, space="relative"):
+    def chroma_values(self, stride, *, space="relative"):
         """Chroma of the images at the network's chroma resolution.
 
         Parameters

@@ -60,7 +60,7 @@ def _build(preset, images, seed):
     torch.manual_seed(seed)
     if preset.head == "classify":
         step, limit, sigma = _grid(preset.bins)
-        values, fg = images.relative_chroma_values(CHROMA_STRIDE, space=preset.bins)
+        values, fg = images.chroma_values(CHROMA_STRIDE, space=preset.bins)
         counts = chroma_histogram(values, fg, step=step, limit=limit)
         centres, prior = select_bins(counts, min_count=1e-5 * counts.sum(), step=step,
                                      limit=limit)
