@@ -23,6 +23,14 @@ def tiny_model_path(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def toy_images(tmp_path_factory):
+    """A folder of 24 small generated colour images to train on (read only)."""
+    folder = tmp_path_factory.mktemp("toy")
+    make_colour_images(folder, n=24, size=48)
+    return folder
+
+
 @pytest.fixture
 def colour_folder(tmp_path):
     """A folder of generated colour images."""

@@ -4,7 +4,6 @@ Run as a script by ``torchrun``, this file is also the worker of those processes
 (see ``_worker`` at the bottom).
 """
 
-import csv
 import os
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import astro_colorgan
 from astro_colorgan.training import _trainer, train
 from astro_colorgan.training._distributed import TORCHRUN_VARIABLES, Processes
 
-from _colour_images import make_colour_images
+from _runs import read_losses
 
 # the recipe of both runs: the GAN preset (generator, discriminator, weighted losses)
 RECIPE = {"preset": "default", "epochs": 2, "batch_size": 4, "crop": 64, "max_steps": 3,
@@ -46,19 +45,7 @@ def _info(checkpoint):
     return json.loads(checkpoint["info"])
 
 
-def _rows(workdir):
-    with open(os.path.join(workdir, "losses.csv"), newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("data")
-    make_colour_images(folder, n=24, size=48)
-    return folder
-
-
-def test_two_processes_train_the_single_process_model(data, tmp_path, monkeypatch):
+def test_two_processes_train_the_single_process_model(toy_images, tmp_path, monkeypatch):
     # two processes, each with half of every batch of 4, launched as the docs say
     two = tmp_path / "two"
     two.mkdir()
@@ -71,7 +58,7 @@ def test_two_processes_train_the_single_process_model(data, tmp_path, monkeypatc
     # --standalone: the rendezvous takes a free port on localhost
     done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         __file__, str(data), str(two / "model.safetensors"), *CLI_ARGS],
+         __file__, str(toy_images), str(two / "model.safetensors"), *CLI_ARGS],
         env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     # warnings are shown, not raised, in the command line: none may appear
@@ -85,7 +72,7 @@ def test_two_processes_train_the_single_process_model(data, tmp_path, monkeypatc
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        info = train(data, one / "model.safetensors", progress=False, **RECIPE)
+        info = train(toy_images, one / "model.safetensors", progress=False, **RECIPE)
     finally:
         torch.set_num_threads(threads)
     _save_built(built, one / "state.pt")
@@ -120,26 +107,26 @@ def test_two_processes_train_the_single_process_model(data, tmp_path, monkeypatc
             diff, total = diff + err ** 2, total + ref.norm() ** 2
         assert diff ** 0.5 <= 1e-5 * total ** 0.5, part
     # the logged losses are those of the whole batch
-    for a, b in zip(_rows(two / "model-run"), _rows(one / "model-run"), strict=True):
+    for a, b in zip(read_losses(two / "model-run"), read_losses(one / "model-run"), strict=True):
         for column in ("loss_g", "loss_ce", "loss_l1", "loss_adv", "loss_d"):
             assert float(a[column]) == pytest.approx(float(b[column]), rel=1e-3), column
 
 
-def test_batch_must_be_shared_evenly(data, tmp_path):
+def test_batch_must_be_shared_evenly(toy_images, tmp_path):
     procs = Processes(rank=0, world_size=2, local_rank=0, device=torch.device("cpu"),
                       distributed=True)
     kwargs = {k: v for k, v in RECIPE.items() if k != "batch_size"}
     with pytest.raises(ValueError, match="cannot be shared evenly by 2 processes"):
-        _trainer._train(procs, data, tmp_path / "m.safetensors", batch_size=5, resume=None,
+        _trainer._train(procs, toy_images, tmp_path / "m.safetensors", batch_size=5, resume=None,
                         workdir=None, checkpoint_every=1, overwrite=False, progress=False,
                         **kwargs)
 
 
-def test_distributed_needs_torchrun(data, tmp_path, monkeypatch):
+def test_distributed_needs_torchrun(toy_images, tmp_path, monkeypatch):
     for name in TORCHRUN_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError, match="torchrun --nproc_per_node N"):
-        train(data, tmp_path / "m.safetensors", distributed=True, progress=False)
+        train(toy_images, tmp_path / "m.safetensors", distributed=True, progress=False)
     assert not os.listdir(tmp_path)
 
 

@@ -1,6 +1,5 @@
 """Tests of the training data, presets and loop (tiny runs on generated images)."""
 
-import csv
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from astro_colorgan.nets import load_model
 from astro_colorgan.training import PRESETS, TrainingImages, get_preset, train
 
 from _colour_images import make_colour_images
+from _runs import read_losses
 
 
 def test_split_rule_matches_the_protocol():
@@ -91,24 +91,12 @@ def test_presets():
         get_preset("nope")
 
 
-def _losses(workdir):
-    with open(workdir / "losses.csv", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("toy")
-    make_colour_images(folder, n=24, size=48)
-    return folder
-
-
-def test_a_few_steps_lower_the_loss(toy, tmp_path):
+def test_a_few_steps_lower_the_loss(toy_images, tmp_path):
     torch.set_num_threads(1)
     out = tmp_path / "l1.safetensors"
-    info = train(toy, out, preset="l1-only", epochs=12, batch_size=4, crop=32, progress=False,
-                 seed=0)
-    rows = _losses(tmp_path / "l1-run")
+    info = train(toy_images, out, preset="l1-only", epochs=12, batch_size=4, crop=32,
+                 progress=False, seed=0)
+    rows = read_losses(tmp_path / "l1-run")
     first = np.mean([float(r["loss_g"]) for r in rows[:8]])
     last = np.mean([float(r["loss_g"]) for r in rows[-8:]])
     assert last < 0.8 * first
@@ -120,46 +108,46 @@ def test_a_few_steps_lower_the_loss(toy, tmp_path):
         assert "generator.head.weight" in handle.keys()
 
 
-def test_gan_preset_runs_and_chooses_decoding(toy, tmp_path):
+def test_gan_preset_runs_and_chooses_decoding(toy_images, tmp_path):
     out = tmp_path / "gan.safetensors"
-    info = train(toy, out, preset="lab-bins", epochs=1, batch_size=4, crop=64, progress=False,
-                 max_steps=3)
-    rows = _losses(tmp_path / "gan-run")
+    info = train(toy_images, out, preset="lab-bins", epochs=1, batch_size=4, crop=64,
+                 progress=False, max_steps=3)
+    rows = read_losses(tmp_path / "gan-run")
     assert len(rows) == 3 and all(r["loss_adv"] and r["loss_d"] and r["loss_ce"] for r in rows)
     model, meta = load_model(out)
     assert model.temperature == meta["temperature"] == info["temperature"]
     assert model.bin_space == "lab" and model.bin_table.shape[1] == len(model.bin_centres)
 
 
-def test_resume_continues_exactly(toy, tmp_path):
+def test_resume_continues_exactly(toy_images, tmp_path):
     torch.set_num_threads(1)
     kwargs = dict(preset="default", epochs=2, batch_size=8, crop=64, progress=False, seed=3)
     straight = tmp_path / "straight.safetensors"
-    train(toy, straight, **kwargs)
+    train(toy_images, straight, **kwargs)
     resumed = tmp_path / "resumed.safetensors"
-    train(toy, resumed, max_steps=3, **kwargs)  # stops in the middle of epoch 1
+    train(toy_images, resumed, max_steps=3, **kwargs)  # stops in the middle of epoch 1
     checkpoint = tmp_path / "resumed-run" / "checkpoint.pt"
-    train(toy, resumed, resume=checkpoint, overwrite=True, **kwargs)
+    train(toy_images, resumed, resume=checkpoint, overwrite=True, **kwargs)
     a, _ = load_model(straight)
     b, _ = load_model(resumed)
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.equal(x, y), name
-    steps = [int(r["step"]) for r in _losses(tmp_path / "resumed-run")]
+    steps = [int(r["step"]) for r in read_losses(tmp_path / "resumed-run")]
     assert steps == list(range(1, len(steps) + 1))
 
 
-def test_training_bad_input(toy, tmp_path):
+def test_training_bad_input(toy_images, tmp_path):
     out = tmp_path / "m.safetensors"
     with pytest.raises(ValueError, match="no colour image"):
         train(_empty(tmp_path), out, progress=False)
     with pytest.raises(ValueError, match="multiple of 16"):
-        train(toy, out, crop=30, progress=False)
+        train(toy_images, out, crop=30, progress=False)
     with pytest.raises(ValueError, match="at least 64"):
-        train(toy, out, crop=48, progress=False)
+        train(toy_images, out, crop=48, progress=False)
     out.write_bytes(b"keep me")
     with pytest.raises(OSError, match="already exists"):
-        train(toy, out, progress=False)
+        train(toy_images, out, progress=False)
     assert out.read_bytes() == b"keep me"
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA"):
-            train(toy, tmp_path / "n.safetensors", device="cuda", progress=False)
+            train(toy_images, tmp_path / "n.safetensors", device="cuda", progress=False)

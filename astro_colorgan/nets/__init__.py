@@ -8,7 +8,7 @@ from ._generator import CHROMA_STRIDE, SIZE_MULTIPLE, ChromaUNet
 from ._losses import lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy
 from ._model import ColorModel, file_sha256, load_model, resolve_device, save_model
 from ._quantize import (BIN_STEP, LAB_BIN_STEP, LAB_CHROMA_MAX, LAB_TABLE_LEVELS,
-                        RELATIVE_CHROMA_MAX, annealed_mean, annealed_mean_at_luma,
+                        RELATIVE_CHROMA_MAX, annealed_mean, annealed_mean_at_luma, bin_grid,
                         chroma_histogram, lab_bin_table, rebalancing_weights, select_bins,
                         soft_encode)
 
@@ -21,5 +21,5 @@ __all__ = [
     "ColorModel", "save_model", "load_model", "file_sha256", "resolve_device",
     "BIN_STEP", "chroma_histogram", "select_bins", "rebalancing_weights", "soft_encode",
     "annealed_mean", "LAB_BIN_STEP", "LAB_CHROMA_MAX", "LAB_TABLE_LEVELS", "lab_bin_table",
-    "annealed_mean_at_luma",
+    "annealed_mean_at_luma", "bin_grid",
 ]

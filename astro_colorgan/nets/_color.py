@@ -216,9 +216,9 @@ _WHITE_D65 = (0.95047, 1.0, 1.08883)
 def rgb_to_lab(rgb, axis=-1):
     """CIELAB (D65, 2° observer) of an sRGB image, as `skimage.color.rgb2lab` computes it.
 
-    A `torch.Tensor` version is needed inside the training loop (the targets of
-    the CIELAB chroma bins); for `numpy.ndarray` input this is the same
-    arithmetic.
+    `numpy.ndarray` input goes to `skimage.color.rgb2lab`; `torch.Tensor`
+    input, needed inside the training loop (the targets of the CIELAB chroma
+    bins), goes through the same arithmetic in torch.
 
     Parameters
     ----------
@@ -236,28 +236,22 @@ def rgb_to_lab(rgb, axis=-1):
     --------
     >>> import numpy as np
     >>> from skimage.color import rgb2lab
+    >>> import torch
     >>> rgb = np.random.default_rng(0).random((4, 5, 3))
-    >>> bool(np.allclose(rgb_to_lab(rgb), rgb2lab(rgb)))
+    >>> bool(np.allclose(rgb_to_lab(torch.from_numpy(rgb)).numpy(), rgb2lab(rgb)))
     True
     """
-    planes = _split(rgb, axis)
-    is_numpy = isinstance(rgb, np.ndarray)
-    linear = []
-    for c in planes:
-        if is_numpy:
-            linear.append(np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92))
-        else:
-            import torch
+    if isinstance(rgb, np.ndarray):
+        from skimage.color import rgb2lab
 
-            linear.append(torch.where(c > 0.04045, ((c.clamp(min=0) + 0.055) / 1.055) ** 2.4,
-                                      c / 12.92))
+        return rgb2lab(rgb, channel_axis=axis)
+    import torch
+
+    r, g, b = (torch.where(c > 0.04045, ((c.clamp(min=0) + 0.055) / 1.055) ** 2.4, c / 12.92)
+               for c in _split(rgb, axis))
     f = []
     for row, white in zip(_RGB_TO_XYZ, _WHITE_D65):
-        t = (row[0] * linear[0] + row[1] * linear[1] + row[2] * linear[2]) / white
-        if is_numpy:
-            f.append(np.where(t > 0.008856, np.cbrt(np.maximum(t, 0.008856)), 7.787 * t + 16 / 116))
-        else:
-            f.append(torch.where(t > 0.008856, t.clamp(min=0.008856) ** (1 / 3),
-                                 7.787 * t + 16 / 116))
+        t = (row[0] * r + row[1] * g + row[2] * b) / white
+        f.append(torch.where(t > 0.008856, t.clamp(min=0.008856) ** (1 / 3), 7.787 * t + 16 / 116))
     fx, fy, fz = f
     return _stack([116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)], axis, rgb)

@@ -21,6 +21,7 @@ __all__ = [
     "LAB_BIN_STEP",
     "LAB_CHROMA_MAX",
     "LAB_TABLE_LEVELS",
+    "bin_grid",
     "lab_bin_table",
     "annealed_mean_at_luma",
     "chroma_histogram",
@@ -40,6 +41,30 @@ LAB_BIN_STEP = 10.0
 LAB_CHROMA_MAX = 110.0
 #: Number of luma levels (0 to 1) at which `lab_bin_table` tabulates each CIELAB bin.
 LAB_TABLE_LEVELS = 33
+
+
+def bin_grid(space):
+    """The grid of a bin space: bin width, half-width, and soft-encoding width.
+
+    CIELAB bins follow Zhang et al. (2016): 10 wide, targets and prior
+    smoothed over 5; relative-chroma bins smooth over one bin.
+
+    Parameters
+    ----------
+    space : {'relative', 'lab'}
+        What the bins quantise.
+
+    Returns
+    -------
+    step, limit, sigma : float
+        For `chroma_histogram` and `select_bins` (``step``, ``limit``),
+        `rebalancing_weights` and `soft_encode` (``sigma``).
+    """
+    if space == "lab":
+        return LAB_BIN_STEP, LAB_CHROMA_MAX, LAB_BIN_STEP / 2
+    if space == "relative":
+        return BIN_STEP, RELATIVE_CHROMA_MAX, BIN_STEP
+    raise ValueError(f"bin space must be 'relative' or 'lab', not {space!r}")
 
 
 def _n_side(step, limit):

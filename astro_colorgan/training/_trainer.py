@@ -15,12 +15,11 @@ from astropy import log
 
 from ..datasets import find_images
 from ..io import check_output_path
-from ..nets import (BIN_STEP, CHROMA_STRIDE, LAB_BIN_STEP, LAB_CHROMA_MAX,
-                    RELATIVE_CHROMA_MAX, ColorModel, PatchDiscriminator, chroma_histogram,
-                    chroma_to_rgb, foreground_weight, lsgan_discriminator_loss,
-                    lsgan_generator_loss, rebalanced_cross_entropy, rebalancing_weights,
-                    relative_chroma, rgb_to_chroma, rgb_to_lab, rgb_to_luma, save_model,
-                    select_bins, soft_encode)
+from ..nets import (CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel, PatchDiscriminator,
+                    bin_grid, chroma_histogram, chroma_to_rgb, foreground_weight,
+                    lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy,
+                    rebalancing_weights, relative_chroma, rgb_to_chroma, rgb_to_lab,
+                    rgb_to_luma, save_model, select_bins, soft_encode)
 from ..version import version
 from ._distributed import Processes, unwrap
 from ._presets import get_preset
@@ -45,21 +44,10 @@ def _lr_at(step, total, base):
     return base * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
 
-def _grid(bin_space):
-    """Bin width, grid half-width and soft-encoding width of a bin space.
-
-    CIELAB bins follow Zhang et al. (2016): 10 wide, targets and prior smoothed
-    over 5; relative-chroma bins smooth over one bin.
-    """
-    if bin_space == "lab":
-        return LAB_BIN_STEP, LAB_CHROMA_MAX, LAB_BIN_STEP / 2
-    return BIN_STEP, RELATIVE_CHROMA_MAX, BIN_STEP
-
-
 def _build(preset, images, seed):
     torch.manual_seed(seed)
     if preset.head == "classify":
-        step, limit, sigma = _grid(preset.bins)
+        step, limit, sigma = bin_grid(preset.bins)
         values, fg = images.chroma_values(CHROMA_STRIDE, space=preset.bins)
         counts = chroma_histogram(values, fg, step=step, limit=limit)
         centres, prior = select_bins(counts, min_count=1e-5 * counts.sum(), step=step,
@@ -105,7 +93,7 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
     elif preset.loss == "l1":
         loss_g = losses["loss_l1"] = l1
     else:
-        _, limit, sigma = _grid(model.bin_space)
+        _, limit, sigma = bin_grid(model.bin_space)
         if model.bin_space == "lab":
             binned = rgb_to_lab(F.avg_pool2d(rgb, CHROMA_STRIDE), axis=1)[:, 1:]
         else:
