@@ -105,6 +105,7 @@ html_last_updated_fmt = None  # reproducible pages
 _PRESET_FIELDS = {
     "head": "generator head",
     "bins": "chroma bins",
+    "palette": "image palette from the global context",
     "loss": "loss",
     "width": "generator width (channels)",
     "epochs": "epochs",
@@ -120,10 +121,12 @@ _PRESET_FIELDS = {
     "lambda_ce": "λ cross-entropy",
     "lambda_l1": "λ L1",
     "lambda_adv": "λ adversarial",
+    "lambda_palette": "λ palette",
     "rebalance_mix": "rebalancing mix λ",
     "drop_grey": "grey images left out",
     "validation": "validation split held out",
     "temperature": "decoding temperature (before validation)",
+    "bfloat16": "bfloat16 autocast on the CPU",
 }
 
 
@@ -142,7 +145,8 @@ def _cell(recipe, field):
     get = recipe.get if isinstance(recipe, dict) else lambda key: getattr(recipe, key)
     gan, classify = get("loss") == "gan", get("head") == "classify"
     used = {"lr_d": gan, "lambda_adv": gan, "lambda_l1": gan, "lambda_ce": classify,
-            "rebalance_mix": classify, "temperature": classify, "bins": classify}.get(field, True)
+            "rebalance_mix": classify, "temperature": classify, "bins": classify,
+            "palette": classify, "lambda_palette": bool(get("palette"))}.get(field, True)
     return _fmt(get(field)) if used else "—"
 
 

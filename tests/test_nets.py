@@ -128,6 +128,55 @@ def test_generator_shapes_and_size_check():
         g(torch.rand(1, 1, 50, 64))
 
 
+def test_palette_log_prior_is_added_to_every_pixel():
+    torch.manual_seed(0)
+    g = ChromaUNet(width=8, n_bins=5, palette=True).eval()
+    plain = ChromaUNet(width=8, n_bins=5).eval()
+    plain.load_state_dict({k: v for k, v in g.state_dict().items()
+                           if not k.startswith("palette_head.")})
+    with torch.no_grad():
+        g.palette_head.weight.zero_()
+        g.palette_head.bias.copy_(torch.tensor([3.0, 0.0, -1.0, 2.0, 0.5]))
+        x = torch.rand(2, 1, 32, 32)
+        out, palette = g(x, return_palette=True)
+        prior = torch.log_softmax(g.palette_head.bias, dim=0)[None, :, None, None]
+        assert torch.allclose(out, plain(x) + prior, atol=1e-5)
+        assert torch.equal(out, g(x))
+        assert torch.allclose(palette, g.palette_head.bias.expand(2, -1))
+    with pytest.raises(ValueError, match="no palette"):
+        plain(x, return_palette=True)
+    with pytest.raises(ValueError, match="classify"):
+        ChromaUNet(width=8, head="regress", palette=True)
+
+
+def test_palette_follows_the_context():
+    """A tile given the whole image's context gets the whole image's palette."""
+    torch.manual_seed(1)
+    g = ChromaUNet(width=8, n_bins=4, palette=True).eval()
+    image = torch.rand(1, 1, 64, 64)
+    with torch.no_grad():
+        context = g.encode_context(image)
+        _, own = g(image[..., :32, :32], return_palette=True)
+        _, shared = g(image[..., :32, :32], context, return_palette=True)
+        _, whole = g(image, return_palette=True)
+    assert torch.allclose(shared, whole, atol=1e-5)
+    assert not torch.allclose(own, whole, atol=1e-5)
+
+
+def test_palette_model_round_trip(tmp_path):
+    torch.manual_seed(0)
+    centres = np.array([[0.0, 0.0], [0.5, 0.2], [-0.3, 0.4]], np.float32)
+    model = ColorModel(width=8, bin_centres=centres, palette=True).eval()
+    model.generator.half().float()  # the weights as the file stores them (float16)
+    path = tmp_path / "palette.safetensors"
+    save_model(model, path)
+    again, _ = load_model(path)
+    assert again.generator.palette and again.config["palette"]
+    luma = torch.rand(1, 1, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(model(luma), again(luma), atol=1e-6)
+
+
 def test_generator_does_not_depend_on_the_batch():
     """GroupNorm: an image gives the same output alone or in a batch (tiles agree)."""
     g = ChromaUNet(width=8, head="regress").eval()

@@ -81,8 +81,9 @@ def test_grey_images_are_left_out(tmp_path):
 
 
 def test_presets():
-    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "lab-bins"}
+    assert set(PRESETS) == {"default", "no-palette", "seed-paper", "l1-only", "lab-bins"}
     assert (PRESETS["lab-bins"].bins, PRESETS["default"].bins) == ("lab", "relative")
+    assert PRESETS["default"].palette and not PRESETS["no-palette"].palette
     paper = PRESETS["seed-paper"]
     assert (paper.batch_size, paper.epochs, paper.lr, paper.loss) == (64, 150, 5e-4, "l2rgb")
     assert PRESETS["l1-only"].loss == "l1" and PRESETS["default"].loss == "gan"
@@ -132,8 +133,10 @@ def test_resume_continues_exactly(toy_images, tmp_path):
     b, _ = load_model(resumed)
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.equal(x, y), name
-    steps = [int(r["step"]) for r in read_losses(tmp_path / "resumed-run")]
-    assert steps == list(range(1, len(steps) + 1))
+    rows = read_losses(tmp_path / "resumed-run")
+    assert [int(r["step"]) for r in rows] == list(range(1, len(rows) + 1))
+    assert all(float(r["loss_palette"]) > 0 for r in rows)  # the default has a palette
+    assert a.generator.palette
 
 
 def test_training_bad_input(toy_images, tmp_path):

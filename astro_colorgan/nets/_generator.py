@@ -7,6 +7,14 @@ branch pools the deepest features of the whole image into one vector that is
 fused into every position (Iizuka et al. 2016), so the colour of a pixel can
 depend on what the object as a whole is.
 
+With ``palette=True`` the context vector also predicts the image's *palette*:
+a distribution over the chroma bins, trained towards the foreground-weighted
+mean of the image's soft-encoded chroma. Its log-probabilities are added to
+every pixel's logits, so a pixel's colour is the product of what the image as
+a whole holds and what its neighbourhood suggests. An image's colours are one
+of the few things that the object, seen whole, determines; this gives that
+knowledge its own target instead of leaving it to be learnt through the pixels.
+
 Two heads exist:
 
 ``classify``
@@ -44,12 +52,17 @@ class ChromaUNet(nn.Module):
         Output head, see the module docstring.
     n_bins : int
         Number of chroma bins (``classify`` head).
+    palette : bool
+        Predict the image's palette from the global context and add its
+        log-probabilities to the pixel logits (``classify`` head only).
     """
 
-    def __init__(self, *, width=32, head="classify", n_bins=1):
+    def __init__(self, *, width=32, head="classify", n_bins=1, palette=False):
         super().__init__()
         if head not in ("classify", "regress"):
             raise ValueError(f"head must be 'classify' or 'regress', not {head!r}")
+        if palette and head != "classify":
+            raise ValueError("a palette needs the 'classify' head")
         w = width
         self.head_kind = head
         self.n_bins = int(n_bins)
@@ -73,6 +86,7 @@ class ChromaUNet(nn.Module):
         self.up2 = nn.Sequential(conv_block(4 * w + 2 * w, 2 * w), ResidualBlock(2 * w))  # 1/4
         out = self.n_bins if head == "classify" else 2
         self.head = nn.Conv2d(2 * w, out, 1)
+        self.palette_head = nn.Linear(8 * w, self.n_bins) if palette else None
 
     def encode_context(self, luma):
         """The global context vector of an image.
@@ -94,7 +108,12 @@ class ChromaUNet(nn.Module):
         pooled = self.context(deep).mean(dim=(2, 3))
         return self.context_mlp(pooled)
 
-    def forward(self, luma, context=None):
+    @property
+    def palette(self):
+        """Whether the generator predicts an image palette (bool)."""
+        return self.palette_head is not None
+
+    def forward(self, luma, context=None, *, return_palette=False):
         """Predict the chroma head's output at 1/`CHROMA_STRIDE` resolution.
 
         Parameters
@@ -104,13 +123,19 @@ class ChromaUNet(nn.Module):
         context : `torch.Tensor`, optional
             A global context vector from `encode_context` (e.g. of the whole
             image when ``luma`` is one tile of it). Default: this input's own.
+        return_palette : bool
+            Also return the palette logits (a palette model only).
 
         Returns
         -------
         out : `torch.Tensor`
             ``(batch, n_bins, ny/4, nx/4)`` logits (``classify``) or
             ``(batch, 2, ny/4, nx/4)`` relative chroma (``regress``).
+        palette : `torch.Tensor`
+            ``(batch, n_bins)`` palette logits, with ``return_palette``.
         """
+        if return_palette and not self.palette:
+            raise ValueError("this generator predicts no palette")
         if luma.shape[-1] % SIZE_MULTIPLE or luma.shape[-2] % SIZE_MULTIPLE:
             raise ValueError(f"input sizes must be multiples of {SIZE_MULTIPLE}, "
                              f"got {tuple(luma.shape)}")
@@ -131,4 +156,8 @@ class ChromaUNet(nn.Module):
         out = self.head(x)
         if self.head_kind == "regress":
             out = RELATIVE_CHROMA_MAX * torch.tanh(out)
-        return out
+        if not self.palette:
+            return out
+        palette = self.palette_head(context)
+        out = out + torch.log_softmax(palette.float(), dim=1)[:, :, None, None].to(out.dtype)
+        return (out, palette) if return_palette else out

@@ -38,17 +38,19 @@ class ColorModel(nn.Module):
         Annealed-mean temperature used to decode bins into chroma.
     saturation : float
         Factor applied to the decoded relative chroma.
+    palette : bool
+        The generator predicts each image's palette (see `ChromaUNet`).
     """
 
     def __init__(self, *, width=32, head="classify", bin_centres=None, bin_weights=None,
-                 temperature=0.5, saturation=1.0, bin_space="relative"):
+                 temperature=0.5, saturation=1.0, bin_space="relative", palette=False):
         super().__init__()
         if bin_space not in ("relative", "lab"):
             raise ValueError(f"bin_space must be 'relative' or 'lab', not {bin_space!r}")
         n_bins = 1 if bin_centres is None else len(bin_centres)
         if head == "classify" and bin_centres is None:
             raise ValueError("a 'classify' model needs bin_centres")
-        self.generator = ChromaUNet(width=width, head=head, n_bins=n_bins)
+        self.generator = ChromaUNet(width=width, head=head, n_bins=n_bins, palette=palette)
         centres = torch.zeros(n_bins, 2) if bin_centres is None else torch.as_tensor(bin_centres)
         weights = torch.ones(n_bins) if bin_weights is None else torch.as_tensor(bin_weights)
         self.register_buffer("bin_centres", centres.float().clone())
@@ -65,7 +67,8 @@ class ColorModel(nn.Module):
     def config(self):
         """The constructor arguments that are not tensors (a dict)."""
         return {"width": self.width, "head": self.head, "temperature": self.temperature,
-                "saturation": self.saturation, "bin_space": self.bin_space}
+                "saturation": self.saturation, "bin_space": self.bin_space,
+                "palette": self.generator.palette}
 
     def relative_lowres(self, raw, temperature=None, luma_low=None):
         """Relative chroma at 1/4 resolution from the generator's raw output (no saturation).

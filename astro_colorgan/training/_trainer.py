@@ -30,7 +30,7 @@ __all__ = ["train", "CSV_COLUMNS"]
 
 #: Columns of the loss log ``losses.csv``.
 CSV_COLUMNS = ("epoch", "step", "lr", "loss_g", "loss_ce", "loss_l1", "loss_l2", "loss_adv",
-               "loss_d", "seconds")
+               "loss_d", "loss_palette", "seconds")
 
 
 class _Interrupted(Exception):
@@ -56,7 +56,7 @@ def _build(preset, images, seed):
         log.info(f"{len(centres)} chroma bins ({preset.bins})")
         model = ColorModel(width=preset.width, head="classify", bin_centres=centres,
                            bin_weights=weights, temperature=preset.temperature,
-                           bin_space=preset.bins)
+                           bin_space=preset.bins, palette=preset.palette)
     else:
         model = ColorModel(width=preset.width, head="regress", temperature=preset.temperature)
     disc = PatchDiscriminator() if preset.loss == "gan" else None
@@ -82,8 +82,11 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
     # is the gradient of the whole batch's loss, as one process would compute it.
     fg_norm = procs.mean(fg_sum) if procs.distributed else fg_sum
     losses = {}
+    palette = unwrap(generator).palette
     with torch.autocast(device_type=rgb.device.type, dtype=torch.bfloat16, enabled=amp):
-        raw = generator(luma)
+        raw = generator(luma, return_palette=True) if palette else generator(luma)
+    if palette:
+        raw, palette_logits = raw
     raw = raw.float()
     pred_low = model.relative_lowres(raw, luma_low=luma_low)
     l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg_norm)
@@ -102,6 +105,12 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
         ce = rebalanced_cross_entropy(raw, target, nearest, model.bin_weights, fg[:, 0])
         if fg_norm is not fg_sum:  # the share's weight -> the mean share's (see above)
             ce = ce * (fg_sum.clamp(min=1e-6) / fg_norm)
+        if palette:
+            # each image's palette: the foreground-weighted mean of its soft targets
+            fg_image = fg.sum(dim=(1, 2, 3))
+            truth = (target * fg).sum(dim=(2, 3)) / fg_image.clamp(min=1e-6)[:, None]
+            pal = -(truth * torch.log_softmax(palette_logits.float(), dim=1)).sum(dim=1)
+            losses["loss_palette"] = (fg_image * pal).sum() / fg_norm.clamp(min=1e-6)
         # discriminator: real pairs towards 1, generated towards 0
         opt_d.zero_grad(set_to_none=True)
         loss_d = lsgan_discriminator_loss(disc(luma_low, target_low),
@@ -118,6 +127,8 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
         finally:
             plain.requires_grad_(True)
         loss_g = preset.lambda_ce * ce + preset.lambda_l1 * l1 + preset.lambda_adv * adv
+        if palette:
+            loss_g = loss_g + preset.lambda_palette * losses["loss_palette"]
         losses.update(loss_ce=ce, loss_l1=l1, loss_adv=adv, loss_d=loss_d)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
@@ -148,7 +159,7 @@ def _plot_losses(csv_path, png_path):
         return
     fig, ax = plt.subplots(figsize=(7, 4))
     x = np.arange(len(rows))
-    for name in CSV_COLUMNS[3:9]:
+    for name in CSV_COLUMNS[3:-1]:
         values = np.array([float(r[name]) if r[name] else np.nan for r in rows])
         if np.isfinite(values).any():
             k = max(1, len(values) // 100)
@@ -183,7 +194,8 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         Override the preset's values. ``batch_size`` is the batch of a step
         over all processes together.
     device : str
-        ``'auto'``, ``'cpu'`` or ``'cuda'``; bfloat16 autocast is used on CUDA.
+        ``'auto'``, ``'cpu'`` or ``'cuda'``; bfloat16 autocast is used on CUDA,
+        and on the CPU where the recipe says so (``Preset.bfloat16``).
     resume : str or path-like, optional
         A checkpoint written by an earlier run; training continues exactly
         where it stopped.
@@ -312,7 +324,7 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
             "n_images": len(images), "device": str(dev), "torch": torch.__version__}
     if procs.distributed:
         info["processes"] = procs.world_size
-    amp = dev.type == "cuda"
+    amp = dev.type == "cuda" or recipe.bfloat16
     stop = []
     if procs.distributed:
         # stop every process after the same step: the request travels with the losses
