@@ -81,13 +81,15 @@ def test_grey_images_are_left_out(tmp_path):
 
 
 def test_presets():
-    assert set(PRESETS) == {"default", "no-palette", "seed-paper", "l1-only", "lab-bins"}
+    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "lab-bins", "palette"}
     assert (PRESETS["lab-bins"].bins, PRESETS["default"].bins) == ("lab", "relative")
-    assert PRESETS["default"].palette and not PRESETS["no-palette"].palette
+    assert PRESETS["palette"].palette and not PRESETS["default"].palette
     paper = PRESETS["seed-paper"]
     assert (paper.batch_size, paper.epochs, paper.lr, paper.loss) == (64, 150, 5e-4, "l2rgb")
     assert PRESETS["l1-only"].loss == "l1" and PRESETS["default"].loss == "gan"
     assert get_preset("default", epochs=3, crop=None).epochs == 3
+    own = get_preset(get_preset("palette", bfloat16=False), epochs=3)  # a recipe of one's own
+    assert (own.name, own.palette, own.bfloat16, own.epochs) == ("palette", True, False, 3)
     with pytest.raises(ValueError, match="unknown preset"):
         get_preset("nope")
 
@@ -121,8 +123,9 @@ def test_gan_preset_runs_and_chooses_decoding(toy_images, tmp_path):
 
 
 def test_resume_continues_exactly(toy_images, tmp_path):
+    """Also under bfloat16 autocast on the CPU, with the palette (the ``palette`` preset)."""
     torch.set_num_threads(1)
-    kwargs = dict(preset="default", epochs=2, batch_size=8, crop=64, progress=False, seed=3)
+    kwargs = dict(preset="palette", epochs=2, batch_size=8, crop=64, progress=False, seed=3)
     straight = tmp_path / "straight.safetensors"
     train(toy_images, straight, **kwargs)
     resumed = tmp_path / "resumed.safetensors"
@@ -135,7 +138,7 @@ def test_resume_continues_exactly(toy_images, tmp_path):
         assert torch.equal(x, y), name
     rows = read_losses(tmp_path / "resumed-run")
     assert [int(r["step"]) for r in rows] == list(range(1, len(rows) + 1))
-    assert all(float(r["loss_palette"]) > 0 for r in rows)  # the default has a palette
+    assert all(float(r["loss_palette"]) > 0 for r in rows)
     assert a.generator.palette
 
 

@@ -48,7 +48,7 @@ class Preset:
         context (see `~astro_colorgan.nets.ChromaUNet`).
     bfloat16 : bool
         Train under bfloat16 autocast on the CPU as well (it is always used
-        on CUDA): about 1.4x faster on CPUs with AVX-512 BF16, and still
+        on CUDA): about 1.5x as fast on CPUs with AVX-512 BF16, and still
         deterministic for a fixed seed on a given machine.
     rebalance_mix : float
         Zhang et al.'s λ: the weight of the uniform distribution mixed into the
@@ -100,9 +100,7 @@ class Preset:
 
 
 PRESETS = {
-    "default": Preset(name="default", palette=True, bfloat16=True, epochs=400),
-    # the previous default: no palette, float32 on the CPU, 300 epochs (an ablation)
-    "no-palette": Preset(name="no-palette"),
+    "default": Preset(name="default"),
     # the seed paper's recipe: 120 px whole images (128 here, the nearest size our
     # U-Net takes), batch 64, 150 epochs, Adam 5e-4, L2 on RGB, no adversary
     "seed-paper": Preset(name="seed-paper", head="regress", loss="l2rgb", epochs=150,
@@ -113,6 +111,10 @@ PRESETS = {
     # the default recipe with Zhang et al.'s CIELAB bins and class rebalancing, at the
     # earlier default length: an ablation that scored worse (see the model card)
     "lab-bins": Preset(name="lab-bins", bins="lab", rebalance_mix=0.5, epochs=118),
+    # the default recipe with an image palette predicted from the global context, under
+    # bfloat16 autocast on the CPU, 400 epochs in the same time: an ablation that scored
+    # worse (see the model card)
+    "palette": Preset(name="palette", palette=True, bfloat16=True, epochs=400),
     # the default generator body regressing chroma with L1 alone (no adversarial term)
     "l1-only": Preset(name="l1-only", head="regress", loss="l1", betas=(0.9, 0.999),
                       validation=False),
@@ -124,8 +126,8 @@ def get_preset(name, **overrides):
 
     Parameters
     ----------
-    name : str
-        One of ``PRESETS``.
+    name : str or `Preset`
+        One of ``PRESETS``, or a recipe of one's own.
     **overrides
         Fields to replace (``None`` values are ignored).
 
@@ -133,6 +135,10 @@ def get_preset(name, **overrides):
     -------
     `Preset`
     """
-    if name not in PRESETS:
+    if isinstance(name, Preset):
+        base = name
+    elif name in PRESETS:
+        base = PRESETS[name]
+    else:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
+    return replace(base, **{k: v for k, v in overrides.items() if v is not None})

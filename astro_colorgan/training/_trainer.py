@@ -187,9 +187,10 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         (the test split never is).
     output : str or path-like
         The ``.safetensors`` model file to write.
-    preset : str
-        ``'default'``, ``'seed-paper'`` or ``'l1-only'`` (see
-        `~astro_colorgan.training.PRESETS`).
+    preset : str or `~astro_colorgan.training.Preset`
+        The name of a recipe in `~astro_colorgan.training.PRESETS`
+        (``'default'``, ``'seed-paper'``, ``'l1-only'``, ...), or a recipe
+        (e.g. ``get_preset("default", lr=1e-3)``).
     epochs, batch_size, crop : int, optional
         Override the preset's values. ``batch_size`` is the batch of a step
         over all processes together.
