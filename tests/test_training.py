@@ -150,6 +150,9 @@ def test_training_bad_input(toy_images, tmp_path):
         train(toy_images, out, crop=30, progress=False)
     with pytest.raises(ValueError, match="at least 64"):
         train(toy_images, out, crop=48, progress=False)
+    with pytest.raises(ValueError, match="palette is trained by the 'gan' loss"):
+        train(toy_images, out, preset=get_preset("default", palette=True, loss="l1"),
+              progress=False)
     out.write_bytes(b"keep me")
     with pytest.raises(OSError, match="already exists"):
         train(toy_images, out, progress=False)

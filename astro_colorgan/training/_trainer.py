@@ -270,6 +270,8 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
     recipe = get_preset(preset, epochs=epochs, batch_size=batch_size, crop=crop)
     if recipe.crop % 16:
         raise ValueError(f"crop must be a multiple of 16, not {recipe.crop}")
+    if recipe.palette and recipe.loss != "gan":
+        raise ValueError(f"a palette is trained by the 'gan' loss only, not {recipe.loss!r}")
     if recipe.loss == "gan" and recipe.crop < 64:
         raise ValueError(f"the discriminator needs crops of at least 64 px, not {recipe.crop}")
     if recipe.batch_size % procs.world_size:
