@@ -13,7 +13,8 @@ mean of the image's soft-encoded chroma. Its log-probabilities are added to
 every pixel's logits, so a pixel's colour is the product of what the image as
 a whole holds and what its neighbourhood suggests. An image's colours are one
 of the few things that the object, seen whole, determines; this gives that
-knowledge its own target instead of leaving it to be learnt through the pixels.
+knowledge its own target instead of leaving it to be learnt through the pixels
+(the ``palette`` training preset; it has not yet beaten the shipped model).
 
 Two heads exist:
 
