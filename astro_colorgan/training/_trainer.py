@@ -82,11 +82,10 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
     # is the gradient of the whole batch's loss, as one process would compute it.
     fg_norm = procs.mean(fg_sum) if procs.distributed else fg_sum
     losses = {}
-    palette = unwrap(generator).palette
+    palette = model.generator.palette
     with torch.autocast(device_type=rgb.device.type, dtype=torch.bfloat16, enabled=amp):
-        raw = generator(luma, return_palette=True) if palette else generator(luma)
-    if palette:
-        raw, palette_logits = raw
+        out = generator(luma, return_palette=palette)
+    raw, palette_logits = out if palette else (out, None)
     raw = raw.float()
     pred_low = model.relative_lowres(raw, luma_low=luma_low)
     l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg_norm)
@@ -106,11 +105,12 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
         if fg_norm is not fg_sum:  # the share's weight -> the mean share's (see above)
             ce = ce * (fg_sum.clamp(min=1e-6) / fg_norm)
         if palette:
-            # each image's palette: the foreground-weighted mean of its soft targets
-            fg_image = fg.sum(dim=(1, 2, 3))
-            truth = (target * fg).sum(dim=(2, 3)) / fg_image.clamp(min=1e-6)[:, None]
-            pal = -(truth * torch.log_softmax(palette_logits.float(), dim=1)).sum(dim=1)
-            losses["loss_palette"] = (fg_image * pal).sum() / fg_norm.clamp(min=1e-6)
+            # each image's palette is the foreground-weighted mean of its soft targets, and
+            # its cross-entropy counts with the image's foreground weight: together, the
+            # foreground-weighted sum of the targets against the predicted log-palette
+            log_palette = torch.log_softmax(palette_logits.float(), dim=1)
+            weighted = (target * fg).sum(dim=(2, 3))
+            losses["loss_palette"] = -(weighted * log_palette).sum() / fg_norm.clamp(min=1e-6)
         # discriminator: real pairs towards 1, generated towards 0
         opt_d.zero_grad(set_to_none=True)
         loss_d = lsgan_discriminator_loss(disc(luma_low, target_low),
