@@ -104,6 +104,7 @@ def test_train_and_evaluate_commands(tmp_path, capsys):
     assert main(["evaluate", str(data), "--model", str(model), "--split", "all"]) == 0
     out = capsys.readouterr().out
     assert "grey" in out and "ΔE00 coloured" in out
+    assert "minus grey (paired)" in out and "standard errors of the means over 12" in out
 
 
 def test_train_and_evaluate_bad_input(tmp_path, capsys):

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from astro_colorgan.evaluation import colourfulness, evaluate, image_metrics
+from astro_colorgan.evaluation import (EvaluationResult, colourfulness, evaluate, image_metrics,
+                                      standard_errors)
 
 from _colour_images import make_colour_images
 
@@ -38,7 +39,7 @@ def test_evaluate_writes_report(tmp_path, tiny_model_path):
     assert np.isfinite(result.means["tiny"]["de00_coloured"])
     table = result.table()
     assert "ΔE00 coloured" in table and "tiny" in table
-    assert (report / "metrics.rst").read_text().strip() == table
+    assert (report / "metrics.rst").read_text() == table + "\n\n" + result.uncertainty_table() + "\n"
     assert (report / "per_image.csv").read_text().count("\n") == 1 + 2 * 4
     assert (report / "comparison_01.png").exists()
     with pytest.raises(OSError, match="already exists"):
@@ -53,3 +54,31 @@ def test_evaluate_bad_input(tmp_path, tiny_model_path):
     Image.fromarray(np.full((16, 16), 90, np.uint8)).save(tmp_path / "grey.png")
     with pytest.raises(ValueError, match="no coloured image"):
         evaluate(tmp_path, models=[tiny_model_path], split="all")
+
+
+def _rows(values, metric="de00_coloured"):
+    return [{name: (value if name == metric else 1.0) for name in
+             ("psnr", "rmse", "ssim", "de00_all", "de00_fg", "de00_coloured",
+              "colourfulness_ratio")} for value in values]
+
+
+def test_standard_errors_skip_nan():
+    errors = standard_errors(_rows([10.0, 12.0, np.nan, 17.0]))
+    assert errors["de00_coloured"] == pytest.approx(np.std([10, 12, 17], ddof=1) / np.sqrt(3))
+    assert errors["psnr"] == 0
+    assert np.isnan(standard_errors(_rows([10.0, np.nan]))["de00_coloured"])
+
+
+def test_paired_difference_cancels_the_spread_between_images():
+    # hard and easy images: a model 1 better than grey on every image except
+    # one it cannot score has a paired difference of exactly -1 with no spread,
+    # though each mean has a large standard error
+    grey = [5.0, 30.0, 12.0, 20.0]
+    model = [4.0, 29.0, 11.0, np.nan]
+    result = EvaluationResult(["a", "b", "c", "d"], {"grey": _rows(grey), "m": _rows(model)})
+    assert result.paired_difference("m") == (pytest.approx(-1), pytest.approx(0))
+    assert result.paired_difference("grey") == (0, 0)
+    assert result.standard_errors["m"]["de00_coloured"] > 5
+    table = result.uncertainty_table()
+    assert "-1.00" in table and "over 4 scored images" in table
+    assert [line.split()[0] for line in table.splitlines()[3:5]] == ["grey", "m"]

@@ -11,7 +11,9 @@ def add_parser(subparsers):
         description="Score colorizers by the evaluation protocol: each coloured image of the "
         "split, shrunk to at most 256 px, is colorized from its Rec. 709 luma and compared "
         "with the truth (PSNR, RMSE, SSIM, CIEDE2000 over all, foreground and coloured pixels, "
-        "colourfulness ratio), beside the grey baseline. Prints a table of the means.",
+        "colourfulness ratio), beside the grey baseline. Prints a table of the means, then "
+        "the standard errors of the headline means and each model's paired difference "
+        "from grey.",
     )
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of colour images")
     parser.add_argument("--model", action="append", metavar="PATH",
@@ -38,4 +40,6 @@ def run(args):
                       max_side=args.max_side, report=args.report, tta=args.tta,
                       overwrite=args.overwrite)
     print(result.table())
+    print()
+    print(result.uncertainty_table())
     return 0

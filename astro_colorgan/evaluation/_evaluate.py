@@ -9,7 +9,7 @@ from astropy import log
 from ..datasets import find_images, is_coloured, read_color_image
 from ..io import check_output_path
 from ..nets import rgb_to_luma
-from ._metrics import METRIC_NAMES, image_metrics, mean_metrics
+from ._metrics import METRIC_NAMES, _standard_error, image_metrics, mean_metrics, standard_errors
 
 __all__ = ["evaluate", "EvaluationResult", "format_table"]
 
@@ -31,6 +31,9 @@ class EvaluationResult:
         ``per_image[system]`` is a list of metric dicts, one per image.
     means : dict
         ``means[system]`` is the dict of mean metrics.
+    standard_errors : dict
+        ``standard_errors[system]`` is the dict of the standard errors of those
+        means (see `~astro_colorgan.evaluation.standard_errors`).
     """
 
     def __init__(self, names, per_image):
@@ -38,10 +41,64 @@ class EvaluationResult:
         self.per_image = per_image
         self.systems = list(per_image)
         self.means = {system: mean_metrics(rows) for system, rows in per_image.items()}
+        self.standard_errors = {system: standard_errors(rows)
+                                for system, rows in per_image.items()}
+
+    def paired_difference(self, system, metric="de00_coloured", baseline="grey"):
+        """Mean per-image difference of a metric from a baseline, and its standard error.
+
+        Each image is compared with itself, so how hard each image is cancels
+        out and what is left is how much the gain varies between images: this
+        is the number that says whether a model beats the baseline on images
+        of this kind by more than chance.
+
+        Parameters
+        ----------
+        system, baseline : str
+            Names in ``systems``.
+        metric : str
+            One of `~astro_colorgan.evaluation.METRIC_NAMES`.
+
+        Returns
+        -------
+        difference, standard_error : float
+            Over the images where both values are finite.
+        """
+        a = np.array([row[metric] for row in self.per_image[system]], dtype=float)
+        b = np.array([row[metric] for row in self.per_image[baseline]], dtype=float)
+        diff = (a - b)[np.isfinite(a) & np.isfinite(b)]
+        mean = float(diff.mean()) if diff.size else float("nan")
+        return mean, _standard_error(diff)
 
     def table(self):
         """The mean metrics as a text table (see `format_table`)."""
         return format_table(self.means, n_images=len(self.names))
+
+    def uncertainty_table(self):
+        """How certain the two headline means are, as a text table.
+
+        For each system: ΔE2000 on coloured pixels and the colourfulness
+        ratio with the standard errors of their means, and the paired
+        difference of ΔE2000 (coloured) from the grey baseline with its
+        standard error (`paired_difference`).
+
+        Returns
+        -------
+        str
+            A reStructuredText table.
+        """
+        header = ["system", "ΔE00 coloured", "± s.e.", "minus grey (paired)", "± s.e.",
+                  "colourfulness", "± s.e."]
+        rows = []
+        for system in self.systems:
+            mean, err = self.means[system], self.standard_errors[system]
+            diff, diff_err = self.paired_difference(system)
+            rows.append([system, f"{mean['de00_coloured']:.2f}", f"{err['de00_coloured']:.2f}",
+                         f"{diff:.2f}", f"{diff_err:.2f}",
+                         f"{mean['colourfulness_ratio']:.2f}",
+                         f"{err['colourfulness_ratio']:.2f}"])
+        return _rst_table(header, rows, f"standard errors of the means over {len(self.names)} "
+                          "scored images; paired: image by image against the grey baseline")
 
 
 def format_table(means, *, n_images=None):
@@ -62,13 +119,18 @@ def format_table(means, *, n_images=None):
     rows = [[system] + [f"{means[system][m]:.4f}" if m in ("rmse", "ssim")
                         else f"{means[system][m]:.2f}" for m in METRIC_NAMES]
             for system in means]
+    caption = None if n_images is None else f"mean over {n_images} scored images"
+    return _rst_table(header, rows, caption)
+
+
+def _rst_table(header, rows, caption=None):
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     rule = "  ".join("=" * w for w in widths)
     lines = [rule, "  ".join(h.ljust(w) for h, w in zip(header, widths)), rule]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.append(rule)
-    if n_images is not None:
-        lines.append(f"mean over {n_images} scored images")
+    if caption is not None:
+        lines.append(caption)
     return "\n".join(lines)
 
 
@@ -84,7 +146,7 @@ def _write_report(report, result, images, predictions, overwrite):
     for path in (table_path, csv_path):
         check_output_path(path, overwrite=overwrite)
     with open(table_path, "w") as handle:
-        handle.write(result.table() + "\n")
+        handle.write(result.table() + "\n\n" + result.uncertainty_table() + "\n")
     with open(csv_path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["image", "system"] + list(METRIC_NAMES))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["METRIC_NAMES", "colourfulness", "image_metrics", "mean_metrics"]
+__all__ = ["METRIC_NAMES", "colourfulness", "image_metrics", "mean_metrics", "standard_errors"]
 
 #: Metrics reported per image, in table order.
 METRIC_NAMES = ("psnr", "rmse", "ssim", "de00_all", "de00_fg", "de00_coloured",
@@ -86,3 +86,31 @@ def mean_metrics(rows):
     dict
     """
     return {name: float(np.nanmean([row[name] for row in rows])) for name in METRIC_NAMES}
+
+
+def standard_errors(rows):
+    """Standard error of the mean of each metric over images (NaN entries skipped).
+
+    The sample standard deviation (``ddof=1``) over the images with a finite
+    value, divided by the square root of their number: how far the mean of
+    `mean_metrics` might move on another draw of images of the same kind.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Outputs of `image_metrics`.
+
+    Returns
+    -------
+    dict
+        NaN for a metric with fewer than two finite values.
+    """
+    return {name: _standard_error([row[name] for row in rows]) for name in METRIC_NAMES}
+
+
+def _standard_error(values):
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return float("nan")
+    return float(values.std(ddof=1) / np.sqrt(values.size))
