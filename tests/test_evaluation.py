@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from astro_colorgan.evaluation import (EvaluationResult, colourfulness, evaluate, image_metrics,
-                                      standard_errors)
+from astro_colorgan.evaluation import (METRIC_NAMES, EvaluationResult, colourfulness, evaluate,
+                                      image_metrics, standard_errors)
 
 from _colour_images import make_colour_images
 
@@ -39,7 +39,8 @@ def test_evaluate_writes_report(tmp_path, tiny_model_path):
     assert np.isfinite(result.means["tiny"]["de00_coloured"])
     table = result.table()
     assert "ΔE00 coloured" in table and "tiny" in table
-    assert (report / "metrics.rst").read_text() == table + "\n\n" + result.uncertainty_table() + "\n"
+    written = (report / "metrics.rst").read_text()
+    assert written == table + "\n\n" + result.uncertainty_table() + "\n"
     assert (report / "per_image.csv").read_text().count("\n") == 1 + 2 * 4
     assert (report / "comparison_01.png").exists()
     with pytest.raises(OSError, match="already exists"):
@@ -57,9 +58,8 @@ def test_evaluate_bad_input(tmp_path, tiny_model_path):
 
 
 def _rows(values, metric="de00_coloured"):
-    return [{name: (value if name == metric else 1.0) for name in
-             ("psnr", "rmse", "ssim", "de00_all", "de00_fg", "de00_coloured",
-              "colourfulness_ratio")} for value in values]
+    return [{name: (value if name == metric else 1.0) for name in METRIC_NAMES}
+            for value in values]
 
 
 def test_standard_errors_skip_nan():
