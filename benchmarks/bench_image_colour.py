@@ -42,10 +42,21 @@ STELLARIUM = "/usr/share/stellarium/nebulae/default"
 
 def image_colour(rgb):
     """Foreground-weighted mean relative chroma ``(Cb, Cr)`` of an RGB image."""
-    from astro_colorgan.nets import foreground_weight, relative_chroma, rgb_to_chroma, rgb_to_luma
+    from astro_colorgan.nets import rgb_to_luma
 
     luma = rgb_to_luma(rgb)
-    relative = relative_chroma(rgb_to_chroma(rgb), luma[..., None])
+    return _weighted_colour(_relative(rgb, luma), luma)
+
+
+def _relative(rgb, luma):
+    from astro_colorgan.nets import relative_chroma, rgb_to_chroma
+
+    return relative_chroma(rgb_to_chroma(rgb), luma[..., None])
+
+
+def _weighted_colour(relative, luma):
+    from astro_colorgan.nets import foreground_weight
+
     weight = foreground_weight(luma)
     return (relative * weight[..., None]).sum(axis=(0, 1)) / weight.sum()
 
@@ -60,7 +71,7 @@ def split_summary(colorizer, data_dir, split, *, max_side=256):
     """Image-colour scores of a colorizer on one split of a folder (a dict)."""
     from astro_colorgan.datasets import find_images, is_coloured, read_color_image
     from astro_colorgan.evaluation import image_metrics
-    from astro_colorgan.nets import relative_chroma, rgb_to_chroma, rgb_to_luma
+    from astro_colorgan.nets import rgb_to_luma
 
     truths, predictions, scores = [], [], {"model": [], "true image colour": [],
                                           "true colour only": []}
@@ -70,8 +81,9 @@ def split_summary(colorizer, data_dir, split, *, max_side=256):
             continue
         luma = rgb_to_luma(rgb)
         pred = colorizer.colorize(luma, stretch=None)
-        true_colour, pred_colour = image_colour(rgb), image_colour(pred)
-        relative = relative_chroma(rgb_to_chroma(pred), luma[..., None])
+        # the output's luma is the input's, exactly: its relative chroma is computed once
+        relative = _relative(pred, luma)
+        true_colour, pred_colour = image_colour(rgb), _weighted_colour(relative, luma)
         candidates = {"model": pred,
                       "true image colour": _recolour(luma, relative - pred_colour + true_colour),
                       "true colour only": _recolour(luma, np.broadcast_to(true_colour,
