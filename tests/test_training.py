@@ -81,7 +81,13 @@ def test_grey_images_are_left_out(tmp_path):
 
 
 def test_presets():
-    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "lab-bins", "palette"}
+    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "lab-bins", "palette",
+                            "strong-aug"}
+    # strong-aug is the default recipe with wider jitter, nothing else
+    strong, default = PRESETS["strong-aug"].as_dict(), PRESETS["default"].as_dict()
+    assert {k for k in strong if strong[k] != default[k]} == {"name", "scale_jitter",
+                                                               "gamma_jitter"}
+    assert strong["scale_jitter"][1] > default["scale_jitter"][1]
     assert (PRESETS["lab-bins"].bins, PRESETS["default"].bins) == ("lab", "relative")
     assert PRESETS["palette"].palette and not PRESETS["default"].palette
     paper = PRESETS["seed-paper"]
