@@ -20,7 +20,8 @@ start, so that every run completes its cosine learning-rate schedule.
 Variants (fields of `~astro_colorgan.training.Preset` replaced in ``default``):
 
 ``default``
-    the ``default`` recipe as it was before stronger augmentation;
+    the ``default`` recipe (its jitter ranges written out, so that this variant
+    stays what it was measured as if the preset ever changes);
 ``width16``
     a narrower generator (``width=16``);
 ``strongaug``
