@@ -17,30 +17,31 @@ measures its speed, they agree on the slowest, and the number of epochs is the
 most (at most ``--max-epochs``) that ends inside ``--budget`` seconds from the
 start, so that every run completes its cosine learning-rate schedule.
 
-Variants (fields of `~astro_colorgan.training.Preset` replaced in ``default``):
+Variants (a preset of `~astro_colorgan.training.PRESETS`, some fields replaced):
 
 ``default``
-    the ``default`` recipe (its jitter ranges written out, so that this variant
-    stays what it was measured as if the preset ever changes);
+    the ``default`` recipe;
 ``width16``
-    a narrower generator (``width=16``);
+    the ``default`` recipe with a narrower generator (``width=16``);
 ``strongaug``
-    wider scale and stretch jitter (``scale_jitter=(0.6, 1.6)``,
-    ``gamma_jitter=(0.5, 2.0)``);
+    the ``strong-aug`` recipe: wider scale and display-stretch jitter;
 ``ctxdrop``
-    dropout (p = 0.5) on the global context vector while training.
+    the ``default`` recipe with dropout (p = 0.5) on the global context vector
+    while training.
 
 Each run is scored at the decoding temperatures 0.7 and 1.0 and saturations
-0.75–1.5 (per-image ΔE2000 on coloured pixels and colourfulness ratio, as
-`~astro_colorgan.evaluation.image_metrics` computes them). As colourfulness and
+0.75–1.5 by `~astro_colorgan.training.choose_temperature`, which also chooses
+its decoding as ``train`` does (mean ΔE2000 on coloured pixels and
+colourfulness ratio over the validation images). As colourfulness and
 ΔE2000 trade against each other, the runs are compared at one colourfulness
 ratio (``--at``, default 0.85, the lower end of the band the decoding is chosen
 in): the ΔE2000 there is interpolated along the saturation at each temperature,
 and the better temperature is kept. The summary gives each variant's mean over
 its seeds with the standard error of that mean.
 
-Results go to ``OUT``: ``results.json`` (every run's decoding table, per-image
-scores and loss log) and ``models*.tar`` (the model files, two per archive).
+Results go to ``OUT``: ``results.json`` (every run's decoding table and loss
+log) and ``models*.tar`` (the model files, two per archive; compare two of them
+image by image with ``astro-colorize evaluate --split validation``).
 
 Usage::
 
@@ -65,22 +66,22 @@ import sys
 import tarfile
 import time
 
-__all__ = ["VARIANTS", "PAIRS", "prepare", "train_and_score", "run", "at_colourfulness",
+__all__ = ["VARIANTS", "TEMPERATURES", "SATURATIONS", "prepare", "train_and_score", "run", "at_colourfulness",
            "summary", "main"]
 
 STELLARIUM = "/usr/share/stellarium/nebulae/default"
 
-#: Fields of the ``default`` preset replaced by each variant (``_context_dropout``
-#: is not a preset field: dropout on the global context, applied by this script).
+#: Each variant's preset and the fields replaced in it (``_context_dropout`` is not
+#: a preset field: dropout on the global context, applied by this script).
 VARIANTS = {
-    "default": {"scale_jitter": (0.8, 1.25), "gamma_jitter": (0.7, 1.4)},
-    "width16": {"scale_jitter": (0.8, 1.25), "gamma_jitter": (0.7, 1.4), "width": 16},
-    "strongaug": {"scale_jitter": (0.6, 1.6), "gamma_jitter": (0.5, 2.0)},
-    "ctxdrop": {"scale_jitter": (0.8, 1.25), "gamma_jitter": (0.7, 1.4),
-                "_context_dropout": 0.5},
+    "default": ("default", {}),
+    "width16": ("default", {"width": 16}),
+    "strongaug": ("strong-aug", {}),
+    "ctxdrop": ("default", {"_context_dropout": 0.5}),
 }
-#: (temperature, saturation) pairs every run is scored at.
-PAIRS = [(t, s) for t in (0.7, 1.0) for s in (0.75, 1.0, 1.25, 1.5)]
+#: Decoding temperatures and saturations every run is scored at.
+TEMPERATURES = (0.7, 1.0)
+SATURATIONS = (0.75, 1.0, 1.25, 1.5)
 
 
 def prepare(data_dir, copy_dir):
@@ -121,20 +122,19 @@ def train_and_score(args):
     import torch
     import torch.nn.functional as F
 
-    from astro_colorgan.colorize._core import pad_to_multiple
-    from astro_colorgan.datasets import find_images, is_coloured, read_color_image
-    from astro_colorgan.evaluation import image_metrics
-    from astro_colorgan.nets import chroma_to_rgb, rgb_to_luma, save_model
-    from astro_colorgan.training import get_preset
+    from astro_colorgan.datasets import find_images
+    from astro_colorgan.nets import save_model
+    from astro_colorgan.training import choose_temperature, get_preset
     from astro_colorgan.training._distributed import Processes
     from astro_colorgan.training._samples import TrainingImages
     from astro_colorgan.training._trainer import _build, _lr_at, _step
 
     torch.set_num_threads(1)
     tag = f"{args.child}-s{args.seed}"
-    spec = dict(VARIANTS[args.child])
+    preset, spec = VARIANTS[args.child]
+    spec = dict(spec)
     drop = spec.pop("_context_dropout", 0.0)
-    recipe = get_preset("default", **spec)
+    recipe = get_preset(preset, **spec)
     dev = torch.device(args.device)
     procs = Processes.single(dev)
     images = TrainingImages(find_images(args.data, split="fit"), max_side=recipe.max_side,
@@ -164,14 +164,6 @@ def train_and_score(args):
                           scale_jitter=recipe.scale_jitter, augment=recipe.augment,
                           gamma_jitter=recipe.gamma_jitter) for i in idx]))
 
-    def schedule():
-        e, s = 0, 0
-        while True:
-            yield e, s
-            s += 1
-            if s >= spe:
-                e, s = e + 1, 0
-
     epochs = min(recipe.epochs, args.max_epochs)
     if amp:
         torch.backends.cudnn.benchmark = True
@@ -183,14 +175,13 @@ def train_and_score(args):
         time.sleep(0.2)
     print(f"[{tag}] start at t={time.time() - args.t0:.0f}s", flush=True)
     total = epochs * spe
-    sched = schedule()
-    nxt = pool.submit(batch_of, *next(sched))
+    nxt = pool.submit(batch_of, 0, 0)
     done, t_mark, log = 0, None, []
     while done < total:
         rgb = nxt.result().to(dev)
         epoch = done // spe
         if done + 1 < total:
-            nxt = pool.submit(batch_of, *next(sched))
+            nxt = pool.submit(batch_of, *divmod(done + 1, spe))
         lr = _lr_at(done, total, recipe.lr)
         for g in opt_g.param_groups:
             g["lr"] = lr
@@ -216,7 +207,10 @@ def train_and_score(args):
             while len(glob.glob(os.path.join(args.out, "rate-*"))) < args.n \
                     and time.time() < deadline:
                 time.sleep(0.5)
-            rates = [float(open(f).read()) for f in glob.glob(os.path.join(args.out, "rate-*"))]
+            rates = []
+            for name in glob.glob(os.path.join(args.out, "rate-*")):
+                with open(name) as fh:
+                    rates.append(float(fh.read()))
             left = args.t0 + args.budget - time.time()
             slow = max(rates) * 1.12  # margin
             epochs = int(min(args.max_epochs, max(args.min_epochs, (done + left / slow) // spe)))
@@ -234,30 +228,12 @@ def train_and_score(args):
     t_train = time.time() - args.t0
     torch.backends.cudnn.benchmark = False
     model.eval()
-    # validation: per-image ΔE2000 (coloured) and colourfulness for every decoding pair
-    per_image = {}
-    for path in find_images(args.data, split="validation"):
-        rgb = read_color_image(path, max_side=256)
-        if not is_coloured(rgb):
-            continue
-        luma = rgb_to_luma(rgb)
-        x = torch.from_numpy(luma.astype(np.float32))[None, None].to(dev)
-        padded, (ny, nx) = pad_to_multiple(x)
-        rows = {}
-        with torch.no_grad():
-            raw = model.generator(padded)
-            for t, s in PAIRS:
-                full = model.decode(raw, padded, t, s)[0, :, :ny, :nx].float().cpu().numpy()
-                m = image_metrics(rgb, chroma_to_rgb(luma, np.moveaxis(full, 0, -1)))
-                rows[f"T={t},s={s}"] = (m["de00_coloured"], m["colourfulness_ratio"])
-        per_image[os.path.basename(path)] = rows
-    means = {k: [float(np.nanmean([r[k][0] for r in per_image.values()])),
-                 float(np.nanmean([r[k][1] for r in per_image.values()]))]
-             for k in next(iter(per_image.values()))}
-    inside = {k: v for k, v in means.items() if 0.85 <= v[1] <= 1.15}
-    best = min(inside, key=lambda k: inside[k][0]) if inside else \
-        min(means, key=lambda k: abs(means[k][1] - 1))
-    t, s = (float(p.split("=")[1]) for p in best.split(","))
+    # validation: the package's own choice of decoding, on this sweep's grid
+    (t, s), table = choose_temperature(model, find_images(args.data, split="validation"),
+                                       temperatures=TEMPERATURES, saturations=SATURATIONS)
+    means = {k.replace(" ", ""): [v["de00_coloured"], v["colourfulness_ratio"]]
+             for k, v in table.items()}
+    best = f"T={t},s={s}"
     model.temperature, model.saturation = t, s
     info = {"recipe": recipe.as_dict(), "seed": args.seed, "variant": args.child,
             "context_dropout": drop, "epochs": epochs, "steps": done, "device": str(dev),
@@ -265,8 +241,7 @@ def train_and_score(args):
             "temperature": t, "saturation": s}
     save_model(model.cpu(), os.path.join(args.out, f"{tag}.safetensors"), info=info,
                overwrite=True)
-    result = {"tag": tag, "info": info, "chosen": best, "means": means, "per_image": per_image,
-              "log": log, "total_seconds": round(time.time() - args.t0, 1)}
+    result = {"tag": tag, "info": info, "chosen": best, "means": means, "log": log, "total_seconds": round(time.time() - args.t0, 1)}
     with open(os.path.join(args.out, f"result-{tag}.json"), "w") as fh:
         json.dump(result, fh)
     print(f"[{tag}] DONE {epochs} epochs in {t_train:.0f}s: chosen {best} "
