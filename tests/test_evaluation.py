@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from astro_colorgan.evaluation import (METRIC_NAMES, EvaluationResult, colourfulness, evaluate,
-                                      image_metrics, standard_errors)
+                                      image_metrics, pixel_masks, standard_errors)
 
 from _colour_images import make_colour_images
 
@@ -19,6 +19,15 @@ def test_metrics_of_perfect_and_grey_predictions():
     m = image_metrics(truth, grey)
     assert m["colourfulness_ratio"] == 0 and m["de00_coloured"] > 5
     assert m["psnr"] < 40 and 0 < m["ssim"] < 1
+
+
+def test_pixel_masks_follow_the_protocol_thresholds():
+    # L* 10 / 20 / 20 / 20 with chroma 30 / 5 / 10.5 / 30
+    lab = np.array([[[10.0, 30, 0], [20, 3, 4], [20, 0, -10.5], [20, 18, 24]]])
+    foreground, coloured = pixel_masks(lab)
+    assert foreground.tolist() == [[False, True, True, True]]
+    assert coloured.tolist() == [[False, False, True, True]]
+    assert pixel_masks(lab, chroma_threshold=20)[1].tolist() == [[False, False, False, True]]
 
 
 def test_colourfulness_grows_with_saturation():
@@ -67,6 +76,7 @@ def test_standard_errors_skip_nan():
     assert errors["de00_coloured"] == pytest.approx(np.std([10, 12, 17], ddof=1) / np.sqrt(3))
     assert errors["psnr"] == 0
     assert np.isnan(standard_errors(_rows([10.0, np.nan]))["de00_coloured"])
+    assert standard_errors([{"x": 1.0}, {"x": 3.0}], names=["x"]) == {"x": 1.0}
 
 
 def test_paired_difference_cancels_the_spread_between_images():

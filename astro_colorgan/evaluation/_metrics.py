@@ -2,7 +2,8 @@
 
 import numpy as np
 
-__all__ = ["METRIC_NAMES", "colourfulness", "image_metrics", "mean_metrics", "standard_errors"]
+__all__ = ["METRIC_NAMES", "colourfulness", "pixel_masks", "image_metrics", "mean_metrics",
+           "standard_errors"]
 
 #: Metrics reported per image, in table order.
 METRIC_NAMES = ("psnr", "rmse", "ssim", "de00_all", "de00_fg", "de00_coloured",
@@ -33,6 +34,27 @@ def colourfulness(rgb):
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
+def pixel_masks(lab_truth, *, lightness_threshold=15.0, chroma_threshold=10.0):
+    """The protocol's foreground and coloured pixels of a true image.
+
+    Parameters
+    ----------
+    lab_truth : `numpy.ndarray`
+        ``(ny, nx, 3)`` CIELAB of the true image.
+    lightness_threshold, chroma_threshold : float
+        Foreground: L* above the first; coloured: foreground with chroma
+        √(a*² + b*²) above the second.
+
+    Returns
+    -------
+    foreground, coloured : `numpy.ndarray`
+        ``(ny, nx)`` boolean masks.
+    """
+    foreground = lab_truth[..., 0] > lightness_threshold
+    coloured = foreground & (np.hypot(lab_truth[..., 1], lab_truth[..., 2]) > chroma_threshold)
+    return foreground, coloured
+
+
 def image_metrics(truth, prediction, *, lightness_threshold=15.0, chroma_threshold=10.0):
     """All protocol metrics for one image.
 
@@ -57,8 +79,8 @@ def image_metrics(truth, prediction, *, lightness_threshold=15.0, chroma_thresho
     lab_t = rgb2lab(truth)
     lab_p = rgb2lab(prediction)
     de = deltaE_ciede2000(lab_t, lab_p)
-    fg = lab_t[..., 0] > lightness_threshold
-    coloured = fg & (np.hypot(lab_t[..., 1], lab_t[..., 2]) > chroma_threshold)
+    fg, coloured = pixel_masks(lab_t, lightness_threshold=lightness_threshold,
+                               chroma_threshold=chroma_threshold)
     c_truth = colourfulness(truth)
     with np.errstate(divide="ignore"):  # identical images: PSNR is infinite
         psnr = float(peak_signal_noise_ratio(truth, prediction, data_range=1.0))
@@ -88,7 +110,7 @@ def mean_metrics(rows):
     return {name: float(np.nanmean([row[name] for row in rows])) for name in METRIC_NAMES}
 
 
-def standard_errors(rows):
+def standard_errors(rows, *, names=METRIC_NAMES):
     """Standard error of the mean of each metric over images (NaN entries skipped).
 
     The sample standard deviation (``ddof=1``) over the images with a finite
@@ -99,13 +121,15 @@ def standard_errors(rows):
     ----------
     rows : list of dict
         Outputs of `image_metrics`.
+    names : sequence of str, optional
+        The keys of ``rows`` to reduce (default: `METRIC_NAMES`).
 
     Returns
     -------
     dict
         NaN for a metric with fewer than two finite values.
     """
-    return {name: _standard_error([row[name] for row in rows]) for name in METRIC_NAMES}
+    return {name: _standard_error([row[name] for row in rows]) for name in names}
 
 
 def _standard_error(values):

@@ -1,0 +1,161 @@
+"""Benchmark: does the colour-uncertainty map show where the colours are wrong?
+
+``tta=True`` returns, beside the colours, the spread of the predicted chroma
+over the 8 rotations and flips of the input (``CHROMA_SPREAD``, see
+:ref:`colorize-uncertainty`). This script measures how well that spread ranks
+colour errors, for one model, on splits of a folder of colour photographs
+(default: stellarium-data's held-out ``validation`` split).
+
+For every coloured image, at the evaluation protocol's 256 px and Rec. 709 luma
+input, it colorizes with ``tta=True`` and takes the per-pixel ΔE2000 against
+the truth on the protocol's coloured pixels. Over the images of a split it
+prints, as mean ± standard error over images where a mean is taken:
+
+* **inside an image**: the Spearman rank correlation between the spread and
+  ΔE2000 over the image's coloured pixels; the mean ΔE2000 of the pixels whose
+  spread is below the image's median and of those above it; and in each half
+  the ΔE2000 the colours add to the grey input's (model − grey), which tells
+  a spread that marks wrong colours from one that marks strong colours, and
+  its difference between the halves, image by image. The
+  same for the *relative* spread, spread / (luma + 0.02), which does not grow
+  with brightness as the chroma itself does;
+* **between images**: the Spearman correlation, over images, between an
+  image's mean spread on coloured pixels and its ΔE2000 on them, and between
+  the mean spread and the ΔE2000 the colours add to the grey input's
+  (model − grey): whether a large spread marks the images whose colours are
+  worse than none.
+
+A useful map has clearly positive correlations, and a clearly positive
+difference of ΔE2000 − grey between the halves above and below the median. The test split is never read unless asked for with
+``--split test``.
+
+Usage: ``python benchmarks/bench_uncertainty.py [DATA_DIR] [--model PATH]
+[--split validation] [--json PATH]``.
+"""
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+__all__ = ["image_uncertainty", "split_summary", "main"]
+
+STELLARIUM = "/usr/share/stellarium/nebulae/default"
+#: Fewest coloured pixels for an image's own rank correlation.
+MIN_PIXELS = 50
+#: Per-image scores of each spread map (``{}``: its name), averaged over images.
+SCORES = ("ρ {}", "ΔE00, {} below median", "ΔE00, {} above median",
+          "ΔE00 − grey, {} below median", "ΔE00 − grey, {} above median",
+          "ΔE00 − grey, {} above − below median")
+
+
+def image_uncertainty(colorizer, rgb):
+    """Spread-against-error scores of one colour photograph (a dict).
+
+    Parameters
+    ----------
+    colorizer : `~astro_colorgan.Colorizer`
+        The model.
+    rgb : `numpy.ndarray`
+        ``(ny, nx, 3)`` truth in [0, 1]; the model sees its Rec. 709 luma.
+
+    Returns
+    -------
+    dict
+        Per-image scores, NaN where the image has too few coloured pixels.
+    """
+    from scipy.stats import spearmanr
+    from skimage.color import deltaE_ciede2000, gray2rgb, rgb2lab
+
+    from astro_colorgan.evaluation import pixel_masks
+    from astro_colorgan.nets import rgb_to_luma
+
+    luma = rgb_to_luma(rgb)
+    result = colorizer.predict(luma, stretch=None, tta=True)
+    lab_truth = rgb2lab(rgb)
+    error = deltaE_ciede2000(lab_truth, rgb2lab(np.clip(result["rgb"], 0, 1)))
+    grey_error = deltaE_ciede2000(lab_truth, rgb2lab(gray2rgb(np.clip(luma, 0, 1))))
+    mask = pixel_masks(lab_truth)[1]
+    spreads = {"spread": result["spread"], "relative spread": result["spread"] / (luma + 0.02)}
+    scores = {"ΔE00": float(error[mask].mean()) if mask.any() else np.nan,
+              "ΔE00 grey": float(grey_error[mask].mean()) if mask.any() else np.nan,
+              "mean spread": float(result["spread"][mask].mean()) if mask.any() else np.nan}
+    for name, spread in spreads.items():
+        s, e, added = spread[mask], error[mask], error[mask] - grey_error[mask]
+        scores.update({key.format(name): np.nan for key in SCORES})
+        if s.size < MIN_PIXELS:
+            continue
+        low = s <= np.median(s)
+        if low.all():
+            continue
+        scores[f"ρ {name}"] = float(spearmanr(s, e)[0])
+        scores[f"ΔE00, {name} below median"] = float(e[low].mean())
+        scores[f"ΔE00, {name} above median"] = float(e[~low].mean())
+        scores[f"ΔE00 − grey, {name} below median"] = float(added[low].mean())
+        scores[f"ΔE00 − grey, {name} above median"] = float(added[~low].mean())
+        scores[f"ΔE00 − grey, {name} above − below median"] = float(added[~low].mean()
+                                                                    - added[low].mean())
+    return scores
+
+
+def split_summary(colorizer, data_dir, split, *, max_side=256):
+    """Spread-against-error scores of a colorizer on one split of a folder (a dict)."""
+    from scipy.stats import spearmanr
+
+    from astro_colorgan.datasets import find_images, is_coloured, read_color_image
+    from astro_colorgan.evaluation import standard_errors
+
+    rows = []
+    for path in find_images(data_dir, split=split):
+        rgb = read_color_image(path, max_side=max_side)
+        if is_coloured(rgb):
+            rows.append(image_uncertainty(colorizer, rgb))
+    if not rows:
+        raise ValueError(f"no coloured image in the {split!r} split of {data_dir}")
+    summary = {"split": split, "images": len(rows)}
+    for key in (score.format(name) for name in ("spread", "relative spread") for score in SCORES):
+        values = np.array([row[key] for row in rows])
+        summary[key] = float(np.nanmean(values))
+        summary[f"{key} SE"] = standard_errors([{key: v} for v in values], names=[key])[key]
+    spread = np.array([row["mean spread"] for row in rows])
+    error = np.array([row["ΔE00"] for row in rows])
+    added = error - np.array([row["ΔE00 grey"] for row in rows])
+    summary["ρ images: spread vs ΔE00"] = float(spearmanr(spread, error, nan_policy="omit")[0])
+    summary["ρ images: spread vs ΔE00 − grey"] = float(spearmanr(spread, added,
+                                                                nan_policy="omit")[0])
+    return summary
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", nargs="?", default=STELLARIUM)
+    parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--split", action="append", dest="splits",
+                        help="split to score, repeatable (default: validation)")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    from astro_colorgan import Colorizer
+
+    colorizer = (Colorizer.from_file(args.model, device="cpu") if args.model
+                 else Colorizer.pretrained(device="cpu"))
+    results = [split_summary(colorizer, args.data_dir, split)
+               for split in (args.splits or ["validation"])]
+    print(f"model: {args.model or 'shipped default model'}")
+    print(f"{'':52s}" + "".join(f"{r['split']:>16s}" for r in results))
+    for key in results[0]:
+        if key == "split" or key.endswith(" SE"):
+            continue
+        cells = "".join(
+            f"{r[key]:16.0f}" if key == "images"
+            else f"{r[key]:9.2f} ± {r[key + ' SE']:4.2f}" if key + " SE" in r
+            else f"{r[key]:16.2f}" for r in results)
+        print(f"{key:52s}{cells}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
