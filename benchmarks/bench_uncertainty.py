@@ -13,12 +13,12 @@ prints, as mean ± standard error over images where a mean is taken:
 
 * **inside an image**: the Spearman rank correlation between the spread and
   ΔE2000 over the image's coloured pixels; the mean ΔE2000 of the pixels whose
-  spread is below the image's median and of those above it; and in each half
-  the ΔE2000 the colours add to the grey input's (model − grey), which tells
-  a spread that marks wrong colours from one that marks strong colours, and
-  its difference between the halves, image by image. The
-  same for the *relative* spread, spread / (luma + 0.02), which does not grow
-  with brightness as the chroma itself does;
+  spread is below the image's median and of those above it; in each half, the
+  ΔE2000 the colours add to the grey input's (model − grey), which tells a
+  spread that marks wrong colours from one that marks strong colours; and the
+  difference of that between the halves, image by image. The same for the
+  *relative* spread, spread / (luma + 0.02), which does not grow with
+  brightness as the chroma itself does;
 * **between images**: the Spearman correlation, over images, between an
   image's mean spread on coloured pixels and its ΔE2000 on them, and between
   the mean spread and the ΔE2000 the colours add to the grey input's
@@ -26,8 +26,8 @@ prints, as mean ± standard error over images where a mean is taken:
   worse than none.
 
 A useful map has clearly positive correlations, and a clearly positive
-difference of ΔE2000 − grey between the halves above and below the median. The test split is never read unless asked for with
-``--split test``.
+difference of ΔE2000 − grey between the halves above and below the median.
+The test split is never read unless asked for with ``--split test``.
 
 Usage: ``python benchmarks/bench_uncertainty.py [DATA_DIR] [--model PATH]
 [--split validation] [--json PATH]``.
@@ -66,7 +66,7 @@ def image_uncertainty(colorizer, rgb):
         Per-image scores, NaN where the image has too few coloured pixels.
     """
     from scipy.stats import spearmanr
-    from skimage.color import deltaE_ciede2000, gray2rgb, rgb2lab
+    from skimage.color import deltaE_ciede2000, rgb2lab
 
     from astro_colorgan.evaluation import pixel_masks
     from astro_colorgan.nets import rgb_to_luma
@@ -75,7 +75,7 @@ def image_uncertainty(colorizer, rgb):
     result = colorizer.predict(luma, stretch=None, tta=True)
     lab_truth = rgb2lab(rgb)
     error = deltaE_ciede2000(lab_truth, rgb2lab(np.clip(result["rgb"], 0, 1)))
-    grey_error = deltaE_ciede2000(lab_truth, rgb2lab(gray2rgb(np.clip(luma, 0, 1))))
+    grey_error = deltaE_ciede2000(lab_truth, rgb2lab(np.repeat(luma[..., None], 3, -1)))
     mask = pixel_masks(lab_truth)[1]
     spreads = {"spread": result["spread"], "relative spread": result["spread"] / (luma + 0.02)}
     scores = {"ΔE00": float(error[mask].mean()) if mask.any() else np.nan,
