@@ -29,15 +29,14 @@ Usage: ``python benchmarks/bench_image_colour.py [DATA_DIR] [--model PATH]
 [--split fit --split validation] [--json PATH]``.
 """
 
-import argparse
 import json
 import sys
 
 import numpy as np
+from _split_cli import parse_split_args
 
 __all__ = ["image_colour", "split_summary", "main"]
 
-STELLARIUM = "/usr/share/stellarium/nebulae/default"
 
 
 def image_colour(rgb):
@@ -109,19 +108,8 @@ def split_summary(colorizer, data_dir, split, *, max_side=256):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", nargs="?", default=STELLARIUM)
-    parser.add_argument("--model", help="model file (default: the shipped model)")
-    parser.add_argument("--split", action="append", dest="splits",
-                        help="split to score, repeatable (default: fit and validation)")
-    parser.add_argument("--json", help="also write the results to this JSON file")
-    args = parser.parse_args(argv)
-    from astro_colorgan import Colorizer
-
-    colorizer = (Colorizer.from_file(args.model, device="cpu") if args.model
-                 else Colorizer.pretrained(device="cpu"))
-    results = [split_summary(colorizer, args.data_dir, split)
-               for split in (args.splits or ["fit", "validation"])]
+    args, colorizer = parse_split_args(__doc__.splitlines()[0], ["fit", "validation"], argv)
+    results = [split_summary(colorizer, args.data_dir, split) for split in args.splits]
     keys = list(results[0])
     print(f"model: {args.model or 'shipped default model'}")
     print(f"{'':34s}" + "".join(f"{r['split']:>12s}" for r in results))

@@ -33,15 +33,14 @@ Usage: ``python benchmarks/bench_uncertainty.py [DATA_DIR] [--model PATH]
 [--split validation] [--json PATH]``.
 """
 
-import argparse
 import json
 import sys
 
 import numpy as np
+from _split_cli import parse_split_args
 
 __all__ = ["image_uncertainty", "split_summary", "main"]
 
-STELLARIUM = "/usr/share/stellarium/nebulae/default"
 #: Fewest coloured pixels for an image's own rank correlation.
 MIN_PIXELS = 50
 #: Per-image scores of each spread map (``{}``: its name), averaged over images.
@@ -128,19 +127,8 @@ def split_summary(colorizer, data_dir, split, *, max_side=256):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", nargs="?", default=STELLARIUM)
-    parser.add_argument("--model", help="model file (default: the shipped model)")
-    parser.add_argument("--split", action="append", dest="splits",
-                        help="split to score, repeatable (default: validation)")
-    parser.add_argument("--json", help="also write the results to this JSON file")
-    args = parser.parse_args(argv)
-    from astro_colorgan import Colorizer
-
-    colorizer = (Colorizer.from_file(args.model, device="cpu") if args.model
-                 else Colorizer.pretrained(device="cpu"))
-    results = [split_summary(colorizer, args.data_dir, split)
-               for split in (args.splits or ["validation"])]
+    args, colorizer = parse_split_args(__doc__.splitlines()[0], ["validation"], argv)
+    results = [split_summary(colorizer, args.data_dir, split) for split in args.splits]
     print(f"model: {args.model or 'shipped default model'}")
     print(f"{'':52s}" + "".join(f"{r['split']:>16s}" for r in results))
     for key in results[0]:
