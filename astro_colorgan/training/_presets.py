@@ -116,8 +116,9 @@ PRESETS = {
     # worse (see the model card)
     "palette": Preset(name="palette", palette=True, bfloat16=True, epochs=400),
     # the default recipe with wider scale and display-stretch jitter: better than the
-    # default over five seeds at ~110 epochs on a GPU, but at 300 epochs on the CPU its
-    # seed 0 scored worse than the shipped model (see the model card)
+    # default over five seeds at ~110 epochs on a GPU; on the CPU neither at 300 epochs
+    # nor at 110 (--epochs 110, a third of the time) better than the shipped model on
+    # validation (see the training docs)
     "strong-aug": Preset(name="strong-aug", scale_jitter=(0.6, 1.6), gamma_jitter=(0.5, 2.0)),
     # the default generator body regressing chroma with L1 alone (no adversarial term)
     "l1-only": Preset(name="l1-only", head="regress", loss="l1", betas=(0.9, 0.999),
