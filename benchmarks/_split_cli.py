@@ -1,8 +1,9 @@
-"""Command line shared by the benchmarks that score one model on splits of a folder."""
+"""Command line and report shared by the benchmarks that score one model on splits of a folder."""
 
 import argparse
+import json
 
-__all__ = ["STELLARIUM", "parse_split_args"]
+__all__ = ["STELLARIUM", "parse_split_args", "run_split_benchmark"]
 
 STELLARIUM = "/usr/share/stellarium/nebulae/default"
 
@@ -39,3 +40,39 @@ def parse_split_args(description, default_splits, argv=None):
     colorizer = (Colorizer.from_file(args.model, device="cpu") if args.model
                  else Colorizer.pretrained(device="cpu"))
     return args, colorizer
+
+
+def run_split_benchmark(description, default_splits, split_summary, cell, *, label_width,
+                        cell_width, shown=lambda key: True, argv=None):
+    """Score the model on each split, print one column per split, and write ``--json``.
+
+    Parameters
+    ----------
+    description, default_splits, argv
+        As for `parse_split_args`.
+    split_summary : callable
+        ``split_summary(colorizer, data_dir, split)``: a dict of results that
+        starts with ``"split"`` and has the same keys for every split.
+    cell : callable
+        ``cell(result, key)``: the printed cell of one result.
+    label_width, cell_width : int
+        Widths of the row labels and of the split names heading the columns.
+    shown : callable, optional
+        ``shown(key)``: whether a key gets a row (``"split"`` never does).
+
+    Returns
+    -------
+    int
+        Exit status, 0.
+    """
+    args, colorizer = parse_split_args(description, default_splits, argv)
+    results = [split_summary(colorizer, args.data_dir, split) for split in args.splits]
+    print(f"model: {args.model or 'shipped default model'}")
+    print(" " * label_width + "".join(f"{r['split']:>{cell_width}s}" for r in results))
+    for key in results[0]:
+        if key != "split" and shown(key):
+            print(f"{key:{label_width}s}" + "".join(cell(r, key) for r in results))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=1)
+    return 0

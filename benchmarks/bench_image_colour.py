@@ -29,11 +29,10 @@ Usage: ``python benchmarks/bench_image_colour.py [DATA_DIR] [--model PATH]
 [--split fit --split validation] [--json PATH]``.
 """
 
-import json
 import sys
 
 import numpy as np
-from _split_cli import parse_split_args
+from _split_cli import run_split_benchmark
 
 __all__ = ["image_colour", "split_summary", "main"]
 
@@ -108,19 +107,10 @@ def split_summary(colorizer, data_dir, split, *, max_side=256):
 
 
 def main(argv=None):
-    args, colorizer = parse_split_args(__doc__.splitlines()[0], ["fit", "validation"], argv)
-    results = [split_summary(colorizer, args.data_dir, split) for split in args.splits]
-    keys = list(results[0])
-    print(f"model: {args.model or 'shipped default model'}")
-    print(f"{'':34s}" + "".join(f"{r['split']:>12s}" for r in results))
-    for key in keys[1:]:
-        cells = "".join(f"{r[key]:12.0f}" if key == "images" else f"{r[key]:12.2f}"
-                        for r in results)
-        print(f"{key:34s}{cells}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=1)
-    return 0
+    return run_split_benchmark(
+        __doc__.splitlines()[0], ["fit", "validation"], split_summary,
+        lambda r, key: f"{r[key]:12.0f}" if key == "images" else f"{r[key]:12.2f}",
+        label_width=34, cell_width=12, argv=argv)
 
 
 if __name__ == "__main__":

@@ -33,11 +33,10 @@ Usage: ``python benchmarks/bench_uncertainty.py [DATA_DIR] [--model PATH]
 [--split validation] [--json PATH]``.
 """
 
-import json
 import sys
 
 import numpy as np
-from _split_cli import parse_split_args
+from _split_cli import run_split_benchmark
 
 __all__ = ["image_uncertainty", "split_summary", "main"]
 
@@ -77,9 +76,9 @@ def image_uncertainty(colorizer, rgb):
     grey_error = deltaE_ciede2000(lab_truth, rgb2lab(np.repeat(luma[..., None], 3, -1)))
     mask = pixel_masks(lab_truth)[1]
     spreads = {"spread": result["spread"], "relative spread": result["spread"] / (luma + 0.02)}
-    scores = {"ΔE00": float(error[mask].mean()) if mask.any() else np.nan,
-              "ΔE00 grey": float(grey_error[mask].mean()) if mask.any() else np.nan,
-              "mean spread": float(result["spread"][mask].mean()) if mask.any() else np.nan}
+    scores = {name: float(values[mask].mean()) if mask.any() else np.nan
+              for name, values in (("ΔE00", error), ("ΔE00 grey", grey_error),
+                                   ("mean spread", result["spread"]))}
     for name, spread in spreads.items():
         s, e, added = spread[mask], error[mask], error[mask] - grey_error[mask]
         scores.update({key.format(name): np.nan for key in SCORES})
@@ -113,10 +112,11 @@ def split_summary(colorizer, data_dir, split, *, max_side=256):
     if not rows:
         raise ValueError(f"no coloured image in the {split!r} split of {data_dir}")
     summary = {"split": split, "images": len(rows)}
-    for key in (score.format(name) for name in ("spread", "relative spread") for score in SCORES):
-        values = np.array([row[key] for row in rows])
-        summary[key] = float(np.nanmean(values))
-        summary[f"{key} SE"] = standard_errors([{key: v} for v in values], names=[key])[key]
+    keys = [score.format(name) for name in ("spread", "relative spread") for score in SCORES]
+    errors = standard_errors(rows, names=keys)
+    for key in keys:
+        summary[key] = float(np.nanmean([row[key] for row in rows]))
+        summary[f"{key} SE"] = errors[key]
     spread = np.array([row["mean spread"] for row in rows])
     error = np.array([row["ΔE00"] for row in rows])
     added = error - np.array([row["ΔE00 grey"] for row in rows])
@@ -126,23 +126,18 @@ def split_summary(colorizer, data_dir, split, *, max_side=256):
     return summary
 
 
+def _cell(result, key):
+    if key == "images":
+        return f"{result[key]:16.0f}"
+    if key + " SE" in result:
+        return f"{result[key]:9.2f} ± {result[key + ' SE']:4.2f}"
+    return f"{result[key]:16.2f}"
+
+
 def main(argv=None):
-    args, colorizer = parse_split_args(__doc__.splitlines()[0], ["validation"], argv)
-    results = [split_summary(colorizer, args.data_dir, split) for split in args.splits]
-    print(f"model: {args.model or 'shipped default model'}")
-    print(f"{'':52s}" + "".join(f"{r['split']:>16s}" for r in results))
-    for key in results[0]:
-        if key == "split" or key.endswith(" SE"):
-            continue
-        cells = "".join(
-            f"{r[key]:16.0f}" if key == "images"
-            else f"{r[key]:9.2f} ± {r[key + ' SE']:4.2f}" if key + " SE" in r
-            else f"{r[key]:16.2f}" for r in results)
-        print(f"{key:52s}{cells}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=1)
-    return 0
+    return run_split_benchmark(__doc__.splitlines()[0], ["validation"], split_summary, _cell,
+                               label_width=52, cell_width=16,
+                               shown=lambda key: not key.endswith(" SE"), argv=argv)
 
 
 if __name__ == "__main__":
