@@ -14,11 +14,14 @@ from ..nets import chroma_to_rgb, file_sha256, load_model, resolve_device
 from ._bands import DisplayScaling, chroma_bands, thumbnail
 from ._core import dihedral, pad_to_multiple, undo_dihedral
 
-__all__ = ["Colorizer", "DEFAULT_MODEL", "PREDICTED_COLOURS_NOTE"]
+__all__ = ["Colorizer", "DEFAULT_MODEL", "SINGLE_BAND_MODEL", "PREDICTED_COLOURS_NOTE"]
 
-#: Path of the model shipped with the package.
-DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                             "data", "default_model.safetensors")
+_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+#: Path of the single-band model shipped with the package (``--preset default``), from
+#: which the guided model starts.
+SINGLE_BAND_MODEL = os.path.join(_DATA, "single_band_model.safetensors")
+#: Path of the default model shipped with the package.
+DEFAULT_MODEL = SINGLE_BAND_MODEL
 
 #: The HISTORY line that every colorized file carries.
 PREDICTED_COLOURS_NOTE = ("COLOURS PREDICTED by a machine-learning model from one band; "

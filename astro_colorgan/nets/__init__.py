@@ -4,13 +4,11 @@ losses, the colour space and chroma quantisation, and model files."""
 from ._color import (LUMA_EPS, LUMA_WEIGHTS, absolute_chroma, chroma_to_rgb, foreground_weight,
                      relative_chroma, rgb_to_chroma, rgb_to_lab, rgb_to_luma)
 from ._discriminator import PatchDiscriminator
-from ._generator import CHROMA_STRIDE, SIZE_MULTIPLE, ChromaUNet
+from ._generator import CHROMA_STRIDE, HINT_CHANNELS, SIZE_MULTIPLE, ChromaUNet
 from ._losses import lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy
 from ._model import ColorModel, file_sha256, load_model, resolve_device, save_model
-from ._quantize import (BIN_STEP, LAB_BIN_STEP, LAB_CHROMA_MAX, LAB_TABLE_LEVELS,
-                        RELATIVE_CHROMA_MAX, annealed_mean, annealed_mean_at_luma, bin_grid,
-                        chroma_histogram, lab_bin_table, rebalancing_weights, select_bins,
-                        soft_encode)
+from ._quantize import (BIN_STEP, RELATIVE_CHROMA_MAX, annealed_mean, chroma_histogram,
+                        rebalancing_weights, select_bins, soft_encode)
 
 __all__ = [
     "LUMA_WEIGHTS", "LUMA_EPS", "rgb_to_luma", "rgb_to_chroma", "chroma_to_rgb",
@@ -20,6 +18,5 @@ __all__ = [
     "lsgan_generator_loss", "lsgan_discriminator_loss", "rebalanced_cross_entropy",
     "ColorModel", "save_model", "load_model", "file_sha256", "resolve_device",
     "BIN_STEP", "chroma_histogram", "select_bins", "rebalancing_weights", "soft_encode",
-    "annealed_mean", "LAB_BIN_STEP", "LAB_CHROMA_MAX", "LAB_TABLE_LEVELS", "lab_bin_table",
-    "annealed_mean_at_luma", "bin_grid",
+    "annealed_mean", "HINT_CHANNELS",
 ]

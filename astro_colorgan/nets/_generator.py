@@ -7,14 +7,11 @@ branch pools the deepest features of the whole image into one vector that is
 fused into every position (Iizuka et al. 2016), so the colour of a pixel can
 depend on what the object as a whole is.
 
-With ``palette=True`` the context vector also predicts the image's *palette*:
-a distribution over the chroma bins, trained towards the foreground-weighted
-mean of the image's soft-encoded chroma. Its log-probabilities are added to
-every pixel's logits, so a pixel's colour is the product of what the image as
-a whole holds and what its neighbourhood suggests. An image's colours are one
-of the few things that the object, seen whole, determines; this gives that
-knowledge its own target instead of leaving it to be learnt through the pixels
-(the ``palette`` training preset; it has not yet beaten the shipped model).
+With ``hints=True`` the generator also takes measured colour (see
+`~astro_colorgan.nets.HINT_CHANNELS`): relative chroma brought to the luma's
+grid, how much of it was measured, how coarse the colour frame was and
+whether a filter is missing. It then predicts only what is not measured, and
+with empty hint planes it is a single-band colorizer.
 
 Two heads exist:
 
@@ -34,12 +31,18 @@ from torch import nn
 from ._layers import ResidualBlock, conv_block
 from ._quantize import RELATIVE_CHROMA_MAX
 
-__all__ = ["ChromaUNet", "CHROMA_STRIDE", "SIZE_MULTIPLE"]
+__all__ = ["ChromaUNet", "CHROMA_STRIDE", "SIZE_MULTIPLE", "HINT_CHANNELS"]
 
 #: The chroma is predicted at 1/CHROMA_STRIDE of the input resolution.
 CHROMA_STRIDE = 4
 #: Input sizes must be multiples of this (the depth of the U-Net).
 SIZE_MULTIPLE = 16
+#: The hint planes of a guided generator, after the luma: measured relative chroma
+#: (Cb, Cr) / (Y + eps) of the colour frames on the luma's grid (0 where none),
+#: their weight in [0, 1] (coverage), log2 of how much coarser than the luma the
+#: colour frames' pixels are, divided by 5, and 1 where one filter of three is missing
+#: (two-filter colour, its green synthesised).
+HINT_CHANNELS = ("hint_cb", "hint_cr", "hint_weight", "hint_coarseness", "hint_two_band")
 
 
 class ChromaUNet(nn.Module):
@@ -53,22 +56,20 @@ class ChromaUNet(nn.Module):
         Output head, see the module docstring.
     n_bins : int
         Number of chroma bins (``classify`` head).
-    palette : bool
-        Predict the image's palette from the global context and add its
-        log-probabilities to the pixel logits (``classify`` head only).
+    hints : bool
+        Take the `HINT_CHANNELS` planes after the luma as input too.
     """
 
-    def __init__(self, *, width=32, head="classify", n_bins=1, palette=False):
+    def __init__(self, *, width=32, head="classify", n_bins=1, hints=False):
         super().__init__()
         if head not in ("classify", "regress"):
             raise ValueError(f"head must be 'classify' or 'regress', not {head!r}")
-        if palette and head != "classify":
-            raise ValueError("a palette needs the 'classify' head")
         w = width
+        self.hints = bool(hints)
         self.head_kind = head
         self.n_bins = int(n_bins)
         self.width = w
-        self.stem = conv_block(1, w // 2)  # 1/1
+        self.stem = conv_block(self.in_channels, w // 2)  # 1/1
         self.down1 = nn.Sequential(conv_block(w // 2, w, stride=2), ResidualBlock(w))  # 1/2
         self.down2 = nn.Sequential(conv_block(w, 2 * w, stride=2), ResidualBlock(2 * w))  # 1/4
         self.down3 = nn.Sequential(conv_block(2 * w, 4 * w, stride=2), ResidualBlock(4 * w))  # 1/8
@@ -87,61 +88,60 @@ class ChromaUNet(nn.Module):
         self.up2 = nn.Sequential(conv_block(4 * w + 2 * w, 2 * w), ResidualBlock(2 * w))  # 1/4
         out = self.n_bins if head == "classify" else 2
         self.head = nn.Conv2d(2 * w, out, 1)
-        self.palette_head = nn.Linear(8 * w, self.n_bins) if palette else None
 
-    def encode_context(self, luma):
+    @property
+    def in_channels(self):
+        """Input planes: the luma, then the `HINT_CHANNELS` of a guided generator."""
+        return 1 + (len(HINT_CHANNELS) if self.hints else 0)
+
+    def _stem_input(self, x):
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f"the generator takes {self.in_channels} input plane(s), "
+                             f"got {x.shape[1]}")
+        return torch.cat([2.0 * x[:, :1] - 1.0, x[:, 1:]], dim=1) if self.hints else 2.0 * x - 1.0
+
+    def encode_context(self, x):
         """The global context vector of an image.
 
         Parameters
         ----------
-        luma : `torch.Tensor`
-            ``(batch, 1, ny, nx)`` luma, sizes multiples of `SIZE_MULTIPLE`.
+        x : `torch.Tensor`
+            ``(batch, in_channels, ny, nx)`` input, sizes multiples of `SIZE_MULTIPLE`.
 
         Returns
         -------
         context : `torch.Tensor`
             ``(batch, 8 * width)``.
         """
-        x = self.down4(self.down3(self.down2(self.down1(self.stem(2.0 * luma - 1.0)))))
+        x = self.down4(self.down3(self.down2(self.down1(self.stem(self._stem_input(x))))))
         return self._context_from(x)
 
     def _context_from(self, deep):
         pooled = self.context(deep).mean(dim=(2, 3))
         return self.context_mlp(pooled)
 
-    @property
-    def palette(self):
-        """Whether the generator predicts an image palette (bool)."""
-        return self.palette_head is not None
-
-    def forward(self, luma, context=None, *, return_palette=False):
+    def forward(self, x, context=None):
         """Predict the chroma head's output at 1/`CHROMA_STRIDE` resolution.
 
         Parameters
         ----------
-        luma : `torch.Tensor`
-            ``(batch, 1, ny, nx)`` luma in [0, 1], sizes multiples of `SIZE_MULTIPLE`.
+        x : `torch.Tensor`
+            ``(batch, in_channels, ny, nx)``: the luma in [0, 1], then the hint
+            planes of a guided generator; sizes multiples of `SIZE_MULTIPLE`.
         context : `torch.Tensor`, optional
             A global context vector from `encode_context` (e.g. of the whole
-            image when ``luma`` is one tile of it). Default: this input's own.
-        return_palette : bool
-            Also return the palette logits (a palette model only).
+            image when ``x`` is one tile of it). Default: this input's own.
 
         Returns
         -------
         out : `torch.Tensor`
             ``(batch, n_bins, ny/4, nx/4)`` logits (``classify``) or
             ``(batch, 2, ny/4, nx/4)`` relative chroma (``regress``).
-        palette : `torch.Tensor`
-            ``(batch, n_bins)`` palette logits, with ``return_palette``.
         """
-        if return_palette and not self.palette:
-            raise ValueError("this generator predicts no palette")
-        if luma.shape[-1] % SIZE_MULTIPLE or luma.shape[-2] % SIZE_MULTIPLE:
+        if x.shape[-1] % SIZE_MULTIPLE or x.shape[-2] % SIZE_MULTIPLE:
             raise ValueError(f"input sizes must be multiples of {SIZE_MULTIPLE}, "
-                             f"got {tuple(luma.shape)}")
-        x = 2.0 * luma - 1.0
-        s0 = self.stem(x)
+                             f"got {tuple(x.shape)}")
+        s0 = self.stem(self._stem_input(x))
         s1 = self.down1(s0)
         s2 = self.down2(s1)
         s3 = self.down3(s2)
@@ -157,8 +157,4 @@ class ChromaUNet(nn.Module):
         out = self.head(x)
         if self.head_kind == "regress":
             out = RELATIVE_CHROMA_MAX * torch.tanh(out)
-        if not self.palette:
-            return out
-        palette = self.palette_head(context)
-        out = out + torch.log_softmax(palette.float(), dim=1)[:, :, None, None].to(out.dtype)
-        return (out, palette) if return_palette else out
+        return out

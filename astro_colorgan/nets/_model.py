@@ -10,7 +10,7 @@ from torch import nn
 
 from ._color import absolute_chroma
 from ._generator import CHROMA_STRIDE, ChromaUNet
-from ._quantize import annealed_mean, annealed_mean_at_luma, lab_bin_table
+from ._quantize import annealed_mean
 
 __all__ = ["ColorModel", "save_model", "load_model", "file_sha256", "resolve_device"]
 
@@ -28,36 +28,32 @@ class ColorModel(nn.Module):
         Output head of the generator.
     bin_centres : array-like, optional
         ``(K, 2)`` chroma bin centres (``classify`` head).
-    bin_space : {'relative', 'lab'}
-        What the bins quantise: relative chroma (Cb, Cr) / (Y + eps), or
-        CIELAB (a*, b*) (decoded through `~astro_colorgan.nets.lab_bin_table`
-        at each pixel's luma).
     bin_weights : array-like, optional
         ``(K,)`` rebalancing weights (``classify`` head, used in training).
     temperature : float
         Annealed-mean temperature used to decode bins into chroma.
     saturation : float
         Factor applied to the decoded relative chroma.
-    palette : bool
-        The generator predicts each image's palette (see `ChromaUNet`).
+    hints : bool
+        The generator also takes measured colour (a guided model, see
+        `~astro_colorgan.nets.HINT_CHANNELS`).
+
+    Notes
+    -----
+    The bins quantise the relative chroma (Cb, Cr) / (Y + eps).
     """
 
     def __init__(self, *, width=32, head="classify", bin_centres=None, bin_weights=None,
-                 temperature=0.5, saturation=1.0, bin_space="relative", palette=False):
+                 temperature=0.5, saturation=1.0, hints=False):
         super().__init__()
-        if bin_space not in ("relative", "lab"):
-            raise ValueError(f"bin_space must be 'relative' or 'lab', not {bin_space!r}")
         n_bins = 1 if bin_centres is None else len(bin_centres)
         if head == "classify" and bin_centres is None:
             raise ValueError("a 'classify' model needs bin_centres")
-        self.generator = ChromaUNet(width=width, head=head, n_bins=n_bins, palette=palette)
+        self.generator = ChromaUNet(width=width, head=head, n_bins=n_bins, hints=hints)
         centres = torch.zeros(n_bins, 2) if bin_centres is None else torch.as_tensor(bin_centres)
         weights = torch.ones(n_bins) if bin_weights is None else torch.as_tensor(bin_weights)
         self.register_buffer("bin_centres", centres.float().clone())
         self.register_buffer("bin_weights", weights.float().clone())
-        if head == "classify" and bin_space == "lab":
-            self.register_buffer("bin_table", torch.from_numpy(lab_bin_table(self.bin_centres)))
-        self.bin_space = bin_space
         self.temperature = float(temperature)
         self.saturation = float(saturation)
         self.head = head
@@ -67,10 +63,14 @@ class ColorModel(nn.Module):
     def config(self):
         """The constructor arguments that are not tensors (a dict)."""
         return {"width": self.width, "head": self.head, "temperature": self.temperature,
-                "saturation": self.saturation, "bin_space": self.bin_space,
-                "palette": self.generator.palette}
+                "saturation": self.saturation, "hints": self.generator.hints}
 
-    def relative_lowres(self, raw, temperature=None, luma_low=None):
+    @property
+    def hints(self):
+        """Whether the model takes measured colour as hints (bool)."""
+        return self.generator.hints
+
+    def relative_lowres(self, raw, temperature=None):
         """Relative chroma at 1/4 resolution from the generator's raw output (no saturation).
 
         Parameters
@@ -79,16 +79,10 @@ class ColorModel(nn.Module):
             Generator output.
         temperature : float, optional
             Decoding temperature (default: the model's).
-        luma_low : `torch.Tensor`, optional
-            ``(batch, 1, ny/4, nx/4)`` block-mean luma, needed by CIELAB bins.
         """
         if self.head == "regress":
             return raw
         t = self.temperature if temperature is None else temperature
-        if self.bin_space == "lab":
-            if luma_low is None:
-                raise ValueError("CIELAB bins are decoded at a luma: give luma_low")
-            return annealed_mean_at_luma(raw, self.bin_table, luma_low, t)
         return annealed_mean(raw, self.bin_centres, t)
 
     def decode(self, raw, luma, temperature=None, saturation=None):
@@ -102,7 +96,7 @@ class ColorModel(nn.Module):
         raw : `torch.Tensor`
             Generator output for ``luma``.
         luma : `torch.Tensor`
-            ``(batch, 1, ny, nx)`` luma the generator saw.
+            ``(batch, 1, ny, nx)`` luma the generator saw (its first input plane).
         temperature : float, optional
             Decoding temperature (default: the model's).
         saturation : float, optional
@@ -114,14 +108,14 @@ class ColorModel(nn.Module):
             ``(batch, 2, ny, nx)`` Cb, Cr.
         """
         gain = self.saturation if saturation is None else saturation
-        luma_low = F.avg_pool2d(luma, CHROMA_STRIDE) if self.bin_space == "lab" else None
-        low = gain * self.relative_lowres(raw, temperature, luma_low)
+        low = gain * self.relative_lowres(raw, temperature)
         up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear", align_corners=False)
         return absolute_chroma(up, luma)
 
-    def forward(self, luma, context=None, temperature=None):
-        """Full-resolution chroma ``(batch, 2, ny, nx)`` for luma ``(batch, 1, ny, nx)``."""
-        return self.decode(self.generator(luma, context), luma, temperature)
+    def forward(self, x, context=None, temperature=None):
+        """Full-resolution chroma ``(batch, 2, ny, nx)`` for input ``(batch, C, ny, nx)``
+        (the luma, then the hint planes of a guided model)."""
+        return self.decode(self.generator(x, context), x[:, :1], temperature)
 
 
 def file_sha256(path):
@@ -213,6 +207,9 @@ def load_model(path, *, device="cpu"):
                          f"{metadata.get('format')!r}, expected {_FORMAT!r})")
     try:
         config = json.loads(metadata["config"])
+        # keys of the research variants of earlier versions, at their plain values
+        if config.pop("bin_space", "relative") != "relative" or config.pop("palette", False):
+            raise ValueError("CIELAB bins and palettes are no longer supported")
         info = json.loads(metadata.get("info", "{}"))
         model = ColorModel(bin_centres=tensors.get("bin_centres"),
                            bin_weights=tensors.get("bin_weights"), **config)

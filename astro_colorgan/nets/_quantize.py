@@ -1,9 +1,9 @@
 """Quantised chroma: the bins of the classification head and their weights.
 
 Following Zhang, Isola & Efros (2016, "Colorful Image Colorization"), a
-chroma plane is cut into square bins: either the CIELAB (a*, b*) plane, as
-they did, in steps of `LAB_BIN_STEP`, or the plane of relative chroma
-(Cb, Cr) / (Y + eps) in steps of `BIN_STEP`. The generator predicts a
+chroma plane is cut into square bins: here the plane of relative chroma
+(Cb, Cr) / (Y + eps), in steps of `BIN_STEP` (CIELAB bins, as Zhang et al.
+used, scored worse on our photographs; see the training documentation). The generator predicts a
 distribution over the bins seen in the training data;
 targets are soft-encoded over the nearest bins; rare (saturated) bins can be
 up-weighted so that the loss is not won by predicting grey-brown averages; and
@@ -18,12 +18,6 @@ import torch.nn.functional as F
 __all__ = [
     "BIN_STEP",
     "RELATIVE_CHROMA_MAX",
-    "LAB_BIN_STEP",
-    "LAB_CHROMA_MAX",
-    "LAB_TABLE_LEVELS",
-    "bin_grid",
-    "lab_bin_table",
-    "annealed_mean_at_luma",
     "chroma_histogram",
     "select_bins",
     "rebalancing_weights",
@@ -35,37 +29,6 @@ __all__ = [
 BIN_STEP = 0.1
 #: Relative chroma is clipped to [-RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX].
 RELATIVE_CHROMA_MAX = 2.5
-#: Width of a bin of CIELAB a*, b* (Zhang et al.'s grid).
-LAB_BIN_STEP = 10.0
-#: CIELAB a*, b* are clipped to [-LAB_CHROMA_MAX, LAB_CHROMA_MAX] (the sRGB gamut lies inside).
-LAB_CHROMA_MAX = 110.0
-#: Number of luma levels (0 to 1) at which `lab_bin_table` tabulates each CIELAB bin.
-LAB_TABLE_LEVELS = 33
-
-
-def bin_grid(space):
-    """The grid of a bin space: bin width, half-width, and soft-encoding width.
-
-    CIELAB bins follow Zhang et al. (2016): 10 wide, targets and prior
-    smoothed over 5; relative-chroma bins smooth over one bin.
-
-    Parameters
-    ----------
-    space : {'relative', 'lab'}
-        What the bins quantise.
-
-    Returns
-    -------
-    step, limit, sigma : float
-        For `chroma_histogram` and `select_bins` (``step``, ``limit``),
-        `rebalancing_weights` and `soft_encode` (``sigma``).
-    """
-    if space == "lab":
-        return LAB_BIN_STEP, LAB_CHROMA_MAX, LAB_BIN_STEP / 2
-    if space == "relative":
-        return BIN_STEP, RELATIVE_CHROMA_MAX, BIN_STEP
-    raise ValueError(f"bin space must be 'relative' or 'lab', not {space!r}")
-
 
 def _n_side(step, limit):
     return int(round(2 * limit / step)) + 1
@@ -212,93 +175,3 @@ def annealed_mean(logits, centres, temperature):
     """
     p = F.softmax(logits / temperature, dim=1)
     return torch.einsum("bkyx,kc->bcyx", p, centres)
-
-
-def lab_bin_table(centres, *, levels=LAB_TABLE_LEVELS, iterations=6):
-    """Relative chroma of each CIELAB bin at a ladder of luma levels.
-
-    A bin is an (a*, b*) pair; the colour it stands for depends on the
-    lightness. At luma ``y`` the bin's colour is the one with its (a*, b*)
-    whose Rec. 709 luma is ``y`` (its lightness L* found by a few fixed-point
-    steps from the lightness of a grey of luma ``y``; sRGB from
-    `skimage.color.lab2rgb`, clipped to the gamut). It is expressed as the
-    relative chroma ``(Cb, Cr) / (Y + LUMA_EPS)`` of that colour, the quantity
-    the colorizer puts back under the input's luma.
-
-    Parameters
-    ----------
-    centres : array-like
-        ``(K, 2)`` CIELAB (a*, b*) bin centres.
-    levels : int
-        Number of luma levels, evenly spaced from 0 to 1.
-    iterations : int
-        Fixed-point steps on the lightness.
-
-    Returns
-    -------
-    table : `numpy.ndarray`
-        ``(levels, K, 2)`` float32 relative chroma.
-    """
-    import warnings
-
-    from skimage.color import lab2rgb
-
-    from ._color import relative_chroma, rgb_to_chroma, rgb_to_lab, rgb_to_luma
-
-    def grey_lightness(luma):
-        return rgb_to_lab(np.repeat(np.asarray(luma)[..., None], 3, axis=-1))[..., 0]
-
-    def colours(lightness):
-        lab = np.concatenate([lightness[..., None], ab], axis=-1)
-        with warnings.catch_warnings():  # colours outside the sRGB gamut are clipped on purpose
-            warnings.simplefilter("ignore")
-            return np.clip(lab2rgb(lab), 0.0, 1.0)
-
-    centres = np.asarray(centres, dtype=np.float64)
-    ab = np.broadcast_to(centres, (levels, len(centres), 2))
-    wanted = np.broadcast_to(grey_lightness(np.linspace(0.0, 1.0, levels))[:, None],
-                             (levels, len(centres)))
-    lightness = wanted.copy()
-    for _ in range(iterations):
-        rgb = colours(lightness)
-        lightness = np.clip(lightness + wanted - grey_lightness(rgb_to_luma(rgb)), 0.0, 100.0)
-    rgb = colours(lightness)
-    luma = rgb_to_luma(rgb)[..., None]
-    table = relative_chroma(rgb_to_chroma(rgb), luma)
-    table[0] = 0.0  # black has no colour
-    return np.clip(table, -RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX).astype(np.float32)
-
-
-def annealed_mean_at_luma(logits, table, luma, temperature):
-    """Decode CIELAB-bin logits into relative chroma at each pixel's luma.
-
-    The annealed mean of `annealed_mean`, taken over each bin's relative
-    chroma at the pixel's luma (interpolated linearly between the levels of
-    `lab_bin_table`).
-
-    Parameters
-    ----------
-    logits : `torch.Tensor`
-        ``(batch, K, ny, nx)``.
-    table : `torch.Tensor`
-        ``(levels, K, 2)`` from `lab_bin_table`.
-    luma : `torch.Tensor`
-        ``(batch, 1, ny, nx)`` luma in [0, 1] at the logits' resolution.
-    temperature : float
-        As for `annealed_mean`.
-
-    Returns
-    -------
-    chroma : `torch.Tensor`
-        ``(batch, 2, ny, nx)`` relative chroma.
-    """
-    p = F.softmax(logits / temperature, dim=1)
-    per_level = torch.einsum("bkyx,lkc->blcyx", p, table.to(p.dtype))
-    n = table.shape[0] - 1
-    position = luma.to(p.dtype).clamp(0, 1) * n
-    lower = position.floor().clamp(max=n - 1)
-    frac = (position - lower)[:, :, None]
-    index = lower.long()[:, :, None].expand(-1, 1, 2, -1, -1)
-    below = per_level.gather(1, index)
-    above = per_level.gather(1, index + 1)
-    return (below + frac * (above - below))[:, 0]

@@ -1,10 +1,11 @@
 """Training the colorizer: presets, training pairs, the training loop."""
 
+from ._inputs import HINT_MODES, guided_input
 from ._presets import PRESETS, Preset, get_preset
 from ._samples import TrainingImages
 from ._trainer import CSV_COLUMNS, train
 from ._validation import COLOURFULNESS_BAND, SATURATIONS, TEMPERATURES, choose_temperature
 
-__all__ = ["PRESETS", "Preset", "get_preset", "TrainingImages", "train",
+__all__ = ["HINT_MODES", "guided_input", "PRESETS", "Preset", "get_preset", "TrainingImages", "train",
            "CSV_COLUMNS", "choose_temperature", "TEMPERATURES", "SATURATIONS",
            "COLOURFULNESS_BAND"]

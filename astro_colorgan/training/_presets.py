@@ -4,6 +4,9 @@ from dataclasses import asdict, dataclass, replace
 
 __all__ = ["Preset", "PRESETS", "get_preset"]
 
+#: Length of the ``guided`` recipe, in epochs.
+GUIDED_EPOCHS = 60
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -15,9 +18,6 @@ class Preset:
         Preset name.
     head : {'classify', 'regress'}
         Generator head.
-    bins : {'lab', 'relative'}
-        What the ``classify`` head's bins quantise: CIELAB (a*, b*), as Zhang
-        et al. (2016) did, or relative chroma (Cb, Cr) / (Y + eps).
     loss : {'gan', 'l1', 'l2rgb'}
         ``gan``: rebalanced cross-entropy over chroma bins + L1 on the decoded
         chroma + least-squares conditional PatchGAN; ``l1``: L1 on chroma only;
@@ -41,11 +41,18 @@ class Preset:
         Adam betas.
     lambda_ce, lambda_l1, lambda_adv : float
         Loss weights (``gan`` loss).
-    lambda_palette : float
-        Weight of the palette loss (``palette`` recipes).
-    palette : bool
-        The generator also predicts each image's palette from its global
-        context (see `~astro_colorgan.nets.ChromaUNet`).
+    hints : bool
+        Train a guided model: the generator also sees measured colour in
+        random modes (none, a coarse colour frame, two filters of three; see
+        `~astro_colorgan.training.guided_input`).
+    users_path : float
+        Fraction of the crops whose luma is made linear, with sky and noise,
+        and put through the colorizer's default display scaling (what
+        ``colorize`` does to FITS data) instead of being given as it is.
+    init : str, optional
+        Start from the weights of a trained model: a model file, or
+        ``'single-band'`` for the single-band model shipped with the package
+        (`~astro_colorgan.colorize.SINGLE_BAND_MODEL`). Its chroma bins are kept.
     bfloat16 : bool
         Train under bfloat16 autocast on the CPU as well (it is always used
         on CUDA): about 1.5x as fast on CPUs with AVX-512 BF16, and still
@@ -70,7 +77,6 @@ class Preset:
 
     name: str
     head: str = "classify"
-    bins: str = "relative"
     loss: str = "gan"
     width: int = 24
     epochs: int = 300
@@ -86,8 +92,9 @@ class Preset:
     lambda_ce: float = 1.0
     lambda_l1: float = 5.0
     lambda_adv: float = 0.1
-    lambda_palette: float = 1.0
-    palette: bool = False
+    hints: bool = False
+    users_path: float = 0.0
+    init: str = None
     bfloat16: bool = False
     rebalance_mix: float = 1.0
     drop_grey: bool = True
@@ -108,21 +115,14 @@ PRESETS = {
                          augment=False, gamma_jitter=(1.0, 1.0), lr=5e-4, betas=(0.9, 0.999),
                          drop_grey=False,
                          validation=False),
-    # the default recipe with Zhang et al.'s CIELAB bins and class rebalancing, at the
-    # earlier default length: an ablation that scored worse (see the model card)
-    "lab-bins": Preset(name="lab-bins", bins="lab", rebalance_mix=0.5, epochs=118),
-    # the default recipe with an image palette predicted from the global context, under
-    # bfloat16 autocast on the CPU, 400 epochs in the same time: an ablation that scored
-    # worse (see the model card)
-    "palette": Preset(name="palette", palette=True, bfloat16=True, epochs=400),
-    # the default recipe with wider scale and display-stretch jitter: better than the
-    # default over five seeds at ~110 epochs on a GPU; on the CPU neither at 300 epochs
-    # nor at 110 (--epochs 110, a third of the time) better than the shipped model on
-    # validation (see the training docs)
-    "strong-aug": Preset(name="strong-aug", scale_jitter=(0.6, 1.6), gamma_jitter=(0.5, 2.0)),
     # the default generator body regressing chroma with L1 alone (no adversarial term)
     "l1-only": Preset(name="l1-only", head="regress", loss="l1", betas=(0.9, 0.999),
                       validation=False),
+    # the guided colorizer (the shipped default): the single-band model, its hint planes
+    # added with zero weights, trained on in every hint mode, half of the crops through
+    # the users' path (linear data and the default display scaling)
+    "guided": Preset(name="guided", hints=True, users_path=0.5, init="single-band",
+                     epochs=GUIDED_EPOCHS, lr=2e-4),
 }
 
 

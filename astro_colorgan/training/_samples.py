@@ -97,26 +97,22 @@ class TrainingImages:
             out = np.rot90(out[:, ::-1] if k >= 4 else out, k % 4)
         return np.ascontiguousarray(np.moveaxis(out, -1, 0), dtype=np.float32)
 
-    def chroma_values(self, stride, *, space="relative"):
+    def chroma_values(self, stride):
         """Chroma of the images at the network's chroma resolution.
 
         Parameters
         ----------
         stride : int
             Block size of the averaging (the chroma stride of the generator).
-        space : {'relative', 'lab'}
-            Relative chroma (Cb, Cr) / (Y + eps), or CIELAB (a*, b*), of the
-            block means.
 
         Returns
         -------
         values : `numpy.ndarray`
-            ``(n, 2)`` chroma.
+            ``(n, 2)`` relative chroma (Cb, Cr) / (Y + eps) of the block means.
         weights : `numpy.ndarray`
             ``(n,)`` foreground weights.
         """
-        from ..nets import (foreground_weight, relative_chroma, rgb_to_chroma, rgb_to_lab,
-                            rgb_to_luma)
+        from ..nets import foreground_weight, relative_chroma, rgb_to_chroma, rgb_to_luma
 
         values, weights = [], []
         for img in self.images:
@@ -124,9 +120,6 @@ class TrainingImages:
             blocks = img[:ny, :nx].reshape(ny // stride, stride, nx // stride, stride, 3)
             mean = blocks.mean(axis=(1, 3))
             luma = rgb_to_luma(mean)[..., None]
-            if space == "lab":
-                values.append(rgb_to_lab(mean)[..., 1:].reshape(-1, 2))
-            else:
-                values.append(relative_chroma(rgb_to_chroma(mean), luma).reshape(-1, 2))
+            values.append(relative_chroma(rgb_to_chroma(mean), luma).reshape(-1, 2))
             weights.append(foreground_weight(luma).ravel())
         return np.concatenate(values), np.concatenate(weights)

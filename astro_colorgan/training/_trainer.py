@@ -15,13 +15,14 @@ from astropy import log
 
 from ..datasets import find_images
 from ..io import check_output_path
-from ..nets import (CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel, PatchDiscriminator,
-                    bin_grid, chroma_histogram, chroma_to_rgb, foreground_weight,
-                    lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy,
-                    rebalancing_weights, relative_chroma, rgb_to_chroma, rgb_to_lab,
-                    rgb_to_luma, save_model, select_bins, soft_encode)
+from ..nets import (BIN_STEP, CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel,
+                    PatchDiscriminator, chroma_histogram, chroma_to_rgb, foreground_weight,
+                    load_model, lsgan_discriminator_loss, lsgan_generator_loss,
+                    rebalanced_cross_entropy, rebalancing_weights, relative_chroma,
+                    rgb_to_chroma, rgb_to_luma, save_model, select_bins, soft_encode)
 from ..version import version
 from ._distributed import Processes, unwrap
+from ._inputs import guided_input
 from ._presets import get_preset
 from ._samples import TrainingImages
 from ._validation import choose_temperature
@@ -30,7 +31,7 @@ __all__ = ["train", "CSV_COLUMNS"]
 
 #: Columns of the loss log ``losses.csv``.
 CSV_COLUMNS = ("epoch", "step", "lr", "loss_g", "loss_ce", "loss_l1", "loss_l2", "loss_adv",
-               "loss_d", "loss_palette", "seconds")
+               "loss_d", "seconds")
 
 
 class _Interrupted(Exception):
@@ -45,36 +46,70 @@ def _lr_at(step, total, base):
 
 
 def _build(preset, images, seed):
+    """The generator (with its chroma bins) and the discriminator of a recipe."""
     torch.manual_seed(seed)
-    if preset.head == "classify":
-        step, limit, sigma = bin_grid(preset.bins)
-        values, fg = images.chroma_values(CHROMA_STRIDE, space=preset.bins)
-        counts = chroma_histogram(values, fg, step=step, limit=limit)
-        centres, prior = select_bins(counts, min_count=1e-5 * counts.sum(), step=step,
-                                     limit=limit)
-        weights = rebalancing_weights(centres, prior, mix=preset.rebalance_mix, sigma=sigma)
-        log.info(f"{len(centres)} chroma bins ({preset.bins})")
+    if preset.init is not None:
+        model = _initialised(preset)
+    elif preset.head == "classify":
+        values, fg = images.chroma_values(CHROMA_STRIDE)
+        counts = chroma_histogram(values, fg, step=BIN_STEP, limit=RELATIVE_CHROMA_MAX)
+        centres, prior = select_bins(counts, min_count=1e-5 * counts.sum(), step=BIN_STEP,
+                                     limit=RELATIVE_CHROMA_MAX)
+        weights = rebalancing_weights(centres, prior, mix=preset.rebalance_mix, sigma=BIN_STEP)
+        log.info(f"{len(centres)} chroma bins")
         model = ColorModel(width=preset.width, head="classify", bin_centres=centres,
                            bin_weights=weights, temperature=preset.temperature,
-                           bin_space=preset.bins, palette=preset.palette)
+                           hints=preset.hints)
     else:
-        model = ColorModel(width=preset.width, head="regress", temperature=preset.temperature)
+        model = ColorModel(width=preset.width, head="regress", temperature=preset.temperature,
+                           hints=preset.hints)
     disc = PatchDiscriminator() if preset.loss == "gan" else None
     return model, disc
 
 
-def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
+def _initialised(preset):
+    """A model started from the weights of a trained one (``Preset.init``).
+
+    Its chroma bins are kept; a guided model started from a single-band one
+    gets zero weights on the hint planes, so that it starts as exactly that
+    single-band colorizer.
+    """
+    from ..colorize import SINGLE_BAND_MODEL
+
+    path = SINGLE_BAND_MODEL if preset.init == "single-band" else preset.init
+    start, _ = load_model(path)
+    if start.head != preset.head or start.width != preset.width:
+        raise ValueError(f"{path} is a {start.head} model of width {start.width}; the recipe "
+                         f"asks for {preset.head} of width {preset.width}")
+    model = ColorModel(width=preset.width, head=preset.head, bin_centres=start.bin_centres,
+                       bin_weights=start.bin_weights, temperature=preset.temperature,
+                       hints=preset.hints)
+    state = model.state_dict()
+    for key, value in start.state_dict().items():
+        if state[key].shape == value.shape:
+            state[key] = value
+        else:  # the stem's input planes: the luma's weights kept, the hints' zero
+            state[key] = torch.zeros_like(state[key])
+            state[key][:, :value.shape[1]] = value
+    model.load_state_dict(state)
+    log.info(f"started from {os.path.basename(os.fspath(path))}")
+    return model
+
+
+def _step(preset, model, generator, disc, opt_g, opt_d, rgb, x, reference, amp, procs):
     """One optimisation step; returns the loss values (detached scalar tensors).
 
     ``generator`` is ``model.generator``, possibly wrapped for several
-    processes (``disc`` too); ``rgb`` is this process's share of the batch.
+    processes (``disc`` too); ``rgb`` is this process's share of the batch,
+    ``x`` the network's input made from it and ``reference`` the luma under
+    which the target chroma is taken (see `~astro_colorgan.training.guided_input`).
     """
-    luma = rgb_to_luma(rgb, axis=1)[:, None]
-    luma_low = F.avg_pool2d(luma, CHROMA_STRIDE)
+    luma_low = F.avg_pool2d(x[:, :1], CHROMA_STRIDE)
     # targets: relative chroma of the block means, weighted towards the object
-    target_low = relative_chroma(F.avg_pool2d(rgb_to_chroma(rgb, axis=1), CHROMA_STRIDE), luma_low)
+    target_low = relative_chroma(F.avg_pool2d(rgb_to_chroma(rgb, axis=1), CHROMA_STRIDE),
+                                 F.avg_pool2d(reference, CHROMA_STRIDE))
     target_low = target_low.clamp(-RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX)
-    fg = foreground_weight(luma_low)
+    fg = foreground_weight(F.avg_pool2d(rgb_to_luma(rgb, axis=1)[:, None], CHROMA_STRIDE))
     fg_sum = fg.sum()
     # The foreground-weighted losses are sums divided by the weight of the batch. With
     # several processes each divides its own sum by the mean weight of the processes'
@@ -82,35 +117,21 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
     # is the gradient of the whole batch's loss, as one process would compute it.
     fg_norm = procs.mean(fg_sum) if procs.distributed else fg_sum
     losses = {}
-    palette = model.generator.palette
     with torch.autocast(device_type=rgb.device.type, dtype=torch.bfloat16, enabled=amp):
-        out = generator(luma, return_palette=palette)
-    raw, palette_logits = out if palette else (out, None)
+        raw = generator(x)
     raw = raw.float()
-    pred_low = model.relative_lowres(raw, luma_low=luma_low)
+    pred_low = model.relative_lowres(raw)
     l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg_norm)
     if preset.loss == "l2rgb":
-        pred = model.decode(raw, luma)
-        loss_g = losses["loss_l2"] = F.mse_loss(chroma_to_rgb(luma[:, 0], pred, axis=1), rgb)
+        pred = model.decode(raw, x[:, :1])
+        loss_g = losses["loss_l2"] = F.mse_loss(chroma_to_rgb(x[:, 0], pred, axis=1), rgb)
     elif preset.loss == "l1":
         loss_g = losses["loss_l1"] = l1
     else:
-        _, limit, sigma = bin_grid(model.bin_space)
-        if model.bin_space == "lab":
-            binned = rgb_to_lab(F.avg_pool2d(rgb, CHROMA_STRIDE), axis=1)[:, 1:]
-        else:
-            binned = target_low
-        target, nearest = soft_encode(binned.clamp(-limit, limit), model.bin_centres, sigma=sigma)
+        target, nearest = soft_encode(target_low, model.bin_centres, sigma=BIN_STEP)
         ce = rebalanced_cross_entropy(raw, target, nearest, model.bin_weights, fg[:, 0])
         if fg_norm is not fg_sum:  # the share's weight -> the mean share's (see above)
             ce = ce * (fg_sum.clamp(min=1e-6) / fg_norm)
-        if palette:
-            # each image's palette is the foreground-weighted mean of its soft targets, and
-            # its cross-entropy counts with the image's foreground weight: together, the
-            # foreground-weighted sum of the targets against the predicted log-palette
-            log_palette = torch.log_softmax(palette_logits.float(), dim=1)
-            weighted = (target * fg).sum(dim=(2, 3))
-            losses["loss_palette"] = -(weighted * log_palette).sum() / fg_norm.clamp(min=1e-6)
         # discriminator: real pairs towards 1, generated towards 0
         opt_d.zero_grad(set_to_none=True)
         loss_d = lsgan_discriminator_loss(disc(luma_low, target_low),
@@ -127,14 +148,28 @@ def _step(preset, model, generator, disc, opt_g, opt_d, rgb, amp, procs):
         finally:
             plain.requires_grad_(True)
         loss_g = preset.lambda_ce * ce + preset.lambda_l1 * l1 + preset.lambda_adv * adv
-        if palette:
-            loss_g = loss_g + preset.lambda_palette * losses["loss_palette"]
         losses.update(loss_ce=ce, loss_l1=l1, loss_adv=adv, loss_d=loss_d)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     opt_g.step()
     losses["loss_g"] = loss_g
     return {k: v.detach().float() for k, v in losses.items()}
+
+
+def _batch(images, recipe, indices, epoch, seed, device):
+    """The truth crops of a batch, the network's input made from them, and the luma
+    their target chroma is relative to (all reproducible from the seed)."""
+    rgbs, xs, references = [], [], []
+    for i in indices:
+        rgb = images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
+                            scale_jitter=recipe.scale_jitter, augment=recipe.augment,
+                            gamma_jitter=recipe.gamma_jitter)
+        x, reference, _ = guided_input(rgb, np.random.default_rng([seed, epoch, int(i), 1]),
+                                       users_path=recipe.users_path, hints=recipe.hints)
+        rgbs.append(rgb)
+        xs.append(x)
+        references.append(reference)
+    return tuple(torch.from_numpy(np.stack(a)).to(device) for a in (rgbs, xs, references))
 
 
 def _save_checkpoint(path, model, disc, opt_g, opt_d, epoch, step, info):
@@ -270,8 +305,6 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
     recipe = get_preset(preset, epochs=epochs, batch_size=batch_size, crop=crop)
     if recipe.crop % 16:
         raise ValueError(f"crop must be a multiple of 16, not {recipe.crop}")
-    if recipe.palette and recipe.loss != "gan":
-        raise ValueError(f"a palette is trained by the 'gan' loss only, not {recipe.loss!r}")
     if recipe.loss == "gan" and recipe.crop < 64:
         raise ValueError(f"the discriminator needs crops of at least 64 px, not {recipe.crop}")
     if recipe.batch_size % procs.world_size:
@@ -354,19 +387,15 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
                 while step < steps_per_epoch and done < stop_at:
                     batch = order[step * recipe.batch_size:(step + 1) * recipe.batch_size]
                     batch = batch[procs.rank * share:(procs.rank + 1) * share]
-                    rgb = torch.from_numpy(np.stack([
-                        images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
-                                      scale_jitter=recipe.scale_jitter, augment=recipe.augment,
-                                      gamma_jitter=recipe.gamma_jitter)
-                        for i in batch])).to(dev)
+                    rgb, x, reference = _batch(images, recipe, batch, epoch, seed, dev)
                     lr = _lr_at(done, total, recipe.lr)
                     for group in opt_g.param_groups:
                         group["lr"] = lr
                     if opt_d is not None:
                         for group in opt_d.param_groups:
                             group["lr"] = lr * recipe.lr_d / recipe.lr
-                    losses = _step(recipe, model, generator, disc_run, opt_g, opt_d, rgb, amp,
-                                   procs)
+                    losses = _step(recipe, model, generator, disc_run, opt_g, opt_d, rgb, x,
+                                   reference, amp, procs)
                     names = sorted(losses)
                     values = torch.stack([losses[k] for k in names])
                     if procs.distributed:  # the batch's losses, and whether to stop

@@ -51,11 +51,14 @@ def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
         x = torch.from_numpy(luma.astype(np.float32))[None, None]
         x = x.to(next(model.parameters()).device)
         padded, (ny, nx) = pad_to_multiple(x)
+        if model.hints:  # one band: empty hint planes
+            padded = torch.cat([padded, padded.new_zeros((1, model.generator.in_channels - 1)
+                                                         + padded.shape[2:])], dim=1)
         with torch.no_grad():
             raw = model.generator(padded)
         for t, s in pairs:
             with torch.no_grad():
-                full = model.decode(raw, padded, t, s)[0, :, :ny, :nx].cpu().numpy()
+                full = model.decode(raw, padded[:, :1], t, s)[0, :, :ny, :nx].cpu().numpy()
             pred = chroma_to_rgb(luma, np.moveaxis(full, 0, -1))
             m = image_metrics(rgb, pred)
             scores[(t, s)].append((m["de00_coloured"], m["colourfulness_ratio"]))

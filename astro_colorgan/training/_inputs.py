@@ -1,0 +1,188 @@
+"""What the network sees in training: the luma as `colorize` sees it, and measured colour.
+
+A training crop is a display-ready colour image ``T``. From it this module
+makes the network's input exactly as the colorizer's pipeline would at
+inference:
+
+* the luma, either ``T``'s own (the evaluation protocol's path) or made
+  linear again, with sky and noise, and put through the package's own display
+  scaling (`~astro_colorgan.colorize.DisplayScaling`, the users' path:
+  astronomers pass linear FITS data and let the default scaling run);
+* hint planes (`~astro_colorgan.nets.HINT_CHANNELS`) in one of three modes,
+  drawn at random: ``none`` (one band); ``lrgb`` (a colour frame coarser by
+  a random factor of 2 to 32, blurred and noisy like a shallower exposure,
+  brought back to the luma's grid bilinearly, sometimes covering only part
+  of the field, sometimes with its green synthesised from two filters); and
+  ``two-band`` (blue and red measured at full resolution, green not: the
+  luma itself is that of the mean-green composite, as ``stack`` makes it).
+"""
+
+import math
+
+import numpy as np
+
+from ..nets import LUMA_EPS, RELATIVE_CHROMA_MAX, rgb_to_chroma, rgb_to_luma
+
+__all__ = ["HINT_MODES", "guided_input", "users_path_luma", "mean_green", "colour_hints"]
+
+#: The hint modes drawn in training, with their probabilities in the ``guided`` recipe.
+HINT_MODES = {"none": 0.3, "lrgb": 0.45, "two-band": 0.25}
+
+
+def mean_green(rgb, axis=0):
+    """The colour image with its green replaced by the mean of blue and red (``stack``'s rule
+    for two filters).
+
+    Parameters
+    ----------
+    rgb : `numpy.ndarray`
+        R, G, B on ``axis``.
+    axis : int
+        The channel axis.
+
+    Returns
+    -------
+    `numpy.ndarray`
+    """
+    r, _, b = np.moveaxis(rgb, axis, 0)
+    return np.moveaxis(np.stack([r, 0.5 * (r + b), b]), 0, axis)
+
+
+def colour_hints(colour, weight, *, coarseness=1.0, two_band=False):
+    """The hint planes of measured colour on the luma's grid.
+
+    Parameters
+    ----------
+    colour : `numpy.ndarray`
+        ``(3, ny, nx)`` display-ready R, G, B of the measured colour, on the
+        luma's grid (anything where ``weight`` is 0).
+    weight : `numpy.ndarray` or float
+        ``(ny, nx)`` weight in [0, 1] of the measurement (0: no colour there).
+    coarseness : float
+        How many luma pixels one pixel of the colour frame spans (1: the same grid).
+    two_band : bool
+        Whether one filter of three is missing (its channel synthesised).
+
+    Returns
+    -------
+    hints : `numpy.ndarray`
+        ``(5, ny, nx)`` float32, see `~astro_colorgan.nets.HINT_CHANNELS`.
+    """
+    colour = np.nan_to_num(np.asarray(colour, np.float32))
+    ny, nx = colour.shape[1:]
+    weight = np.broadcast_to(np.asarray(weight, np.float32), (ny, nx))
+    relative = rgb_to_chroma(colour, axis=0) / (rgb_to_luma(colour, axis=0) + LUMA_EPS)
+    relative = np.clip(relative, -RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX) * weight
+    coarse = math.log2(max(1.0, float(coarseness))) / 5.0
+    return np.concatenate([relative, weight[None],
+                           np.full((1, ny, nx), coarse, np.float32) * (weight > 0),
+                           np.full((1, ny, nx), float(two_band), np.float32) * (weight > 0)]
+                          ).astype(np.float32)
+
+
+def users_path_luma(luma, rng):
+    """The luma as the colorizer sees linear data of it: sky, noise, then the default scaling.
+
+    The display-referred ``luma`` is made linear with a random gamma and
+    flux scale, given a sky level and Gaussian noise, and scaled back for
+    display by `~astro_colorgan.colorize.DisplayScaling` with its defaults
+    (what ``astro-colorize colorize`` does to a FITS image).
+
+    Parameters
+    ----------
+    luma : `numpy.ndarray`
+        ``(ny, nx)`` luma in [0, 1].
+    rng : `numpy.random.Generator`
+
+    Returns
+    -------
+    `numpy.ndarray`
+        ``(ny, nx)`` float32 display luma in [0, 1].
+    """
+    from ..colorize import DisplayScaling
+
+    gamma = rng.uniform(1.6, 3.0)
+    scale = math.exp(rng.uniform(math.log(300), math.log(30000)))
+    sky = math.exp(rng.uniform(math.log(20), math.log(2000)))
+    noise = math.exp(rng.uniform(math.log(0.3), math.log(10)))
+    linear = np.power(np.clip(luma, 0, 1), gamma) * scale + sky
+    linear = (linear + rng.normal(0, noise, luma.shape)).astype(np.float32)
+    scaling = DisplayScaling(lambda start, stop: linear[start:stop], linear.shape,
+                             stretch="auto", interval=None, Q=8.0, name="training crop")
+    return scaling(linear)[0]
+
+
+def _coarse_frame(rgb, factor, rng):
+    """A colour frame ``factor`` times coarser, blurred and noisy, back on the luma's grid."""
+    from PIL import Image
+    from scipy.ndimage import gaussian_filter
+
+    _, ny, nx = rgb.shape
+    small = (max(1, round(nx / factor)), max(1, round(ny / factor)))
+    planes = [np.asarray(Image.fromarray(np.ascontiguousarray(p)).resize(small, Image.BOX))
+              for p in rgb]
+    frame = np.stack(planes)
+    blur = rng.uniform(0, 1.0)
+    if blur > 0.05 and min(frame.shape[1:]) > 2:
+        frame = gaussian_filter(frame, (0, blur, blur), mode="nearest")
+    sigma = math.exp(rng.uniform(math.log(1e-3), math.log(0.04)))
+    frame = np.clip(frame + rng.normal(0, sigma, frame.shape), 0, 1).astype(np.float32)
+    return np.stack([np.asarray(Image.fromarray(p).resize((nx, ny), Image.BILINEAR))
+                     for p in frame])
+
+
+def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True):
+    """The network input for a training crop, and the luma its target chroma is relative to.
+
+    Parameters
+    ----------
+    rgb : `numpy.ndarray`
+        ``(3, ny, nx)`` float32 display-ready truth in [0, 1].
+    rng : `numpy.random.Generator`
+        Draws the mode, factors and noise.
+    modes : dict
+        Probability of each hint mode (`HINT_MODES`).
+    users_path : float
+        Probability that the luma goes through linear data and the display
+        scaling (`users_path_luma`) rather than being the truth's own.
+    hints : bool
+        Whether the model takes hints (otherwise only the luma plane is made).
+
+    Returns
+    -------
+    x : `numpy.ndarray`
+        ``(1 + 5, ny, nx)`` (or ``(1, ny, nx)``) float32 network input.
+    reference : `numpy.ndarray`
+        ``(1, ny, nx)`` the luma under which the target chroma is taken: the
+        truth's, or in ``two-band`` mode the mean-green composite's (the
+        colorizer then solves for the green, see
+        `~astro_colorgan.colorize.complete_green`).
+    mode : str
+        The hint mode drawn.
+    """
+    names = list(modes)
+    mode = names[int(rng.choice(len(names), p=np.array([modes[n] for n in names])))] \
+        if hints else "none"
+    luma = rgb_to_luma(rgb, axis=0)
+    reference = luma
+    if mode == "two-band":
+        composite = mean_green(rgb)
+        x0 = reference = rgb_to_luma(composite, axis=0)
+        planes = colour_hints(composite, 1.0, two_band=True)
+    else:
+        x0 = users_path_luma(luma, rng) if rng.random() < users_path else luma
+        planes = np.zeros((5,) + luma.shape, np.float32)
+        if mode == "lrgb":
+            factor = 2 ** rng.uniform(1, 5)
+            two_band = rng.random() < 0.25
+            frame = _coarse_frame(mean_green(rgb) if two_band else rgb, factor, rng)
+            weight = np.ones(luma.shape, np.float32)
+            if rng.random() < 0.2:  # a colour frame that covers part of the field
+                ny, nx = luma.shape
+                y0, x0_ = int(rng.integers(0, ny // 2)), int(rng.integers(0, nx // 2))
+                weight[y0:y0 + int(rng.integers(ny // 4, ny)),
+                       x0_:x0_ + int(rng.integers(nx // 4, nx))] = 0
+            planes = colour_hints(frame, weight, coarseness=factor, two_band=two_band)
+    x = np.concatenate([np.asarray(x0, np.float32)[None], planes]) if hints \
+        else np.asarray(x0, np.float32)[None]
+    return x.astype(np.float32), np.asarray(reference, np.float32)[None], mode
