@@ -1,8 +1,8 @@
-"""``astro-colorize colorize``: predicted colour for a single-band FITS image."""
+"""``astro-colorize colorize``: colour for a FITS image, guided by measured colour."""
 
 from astropy import log
 
-from ..io import check_output_path, image_format, write_rgb_image
+from ..io import check_output_path, image_format
 
 __all__ = ["add_parser", "run"]
 
@@ -11,16 +11,23 @@ def add_parser(subparsers):
     """Add the ``colorize`` subcommand to the ``astro-colorize`` sub-parsers."""
     parser = subparsers.add_parser(
         "colorize",
-        help="predict colour for a single-band image with the GAN colorizer",
-        description="Predict colour for a single-band FITS image with a trained colorizer "
-        "(default: the model shipped with the package). The output keeps the input's WCS and "
-        "luminance; its HISTORY says that the colours were predicted by a machine-learning "
-        "model, not measured.",
+        help="colour for a deep single-band image, from colour frames where there are some",
+        description="Colour for a single-band FITS image (a deep frame or a luminance stack) "
+        "with the GAN colorizer (default: the guided model shipped with the package). With "
+        "--colour, the measured colour of shallower or coarser colour frames (aligned by WCS) "
+        "is used and the model predicts only what is not measured; without it, all of the "
+        "colour is predicted. The output keeps the input's WCS and luminance; its HISTORY "
+        "says which colour was measured and which predicted, and an extension MEASURED marks "
+        "it pixel by pixel.",
     )
     parser.add_argument("input", metavar="IN", help="single-band FITS image ('file.fits[1]' "
                         "selects an HDU)")
+    parser.add_argument("--colour", "--color", nargs="+", metavar="FILE",
+                        help="measured colour: FITS images of two or more filters, blue to "
+                        "red, with WCS (e.g. g r i), or one (3, ny, nx) colour cube with WCS")
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
-                        help="output FITS file: a (3, ny, nx) R, G, B cube with WCS and HISTORY")
+                        help="output FITS file (.fits): a (3, ny, nx) R, G, B cube with WCS and "
+                        "HISTORY (use --png for an image)")
     parser.add_argument("--png", metavar="FILE", help="also write a PNG image with AVM tags")
     parser.add_argument("--model", metavar="PATH",
                         help="model file (.safetensors) from 'astro-colorize train' "
@@ -49,29 +56,30 @@ def run(args):
     """Run ``astro-colorize colorize`` with parsed arguments ``args``."""
     from ..colorize import Colorizer
 
+    if not args.output.lower().endswith((".fits", ".fit", ".fts", ".fits.gz")):
+        raise ValueError(f"-o writes a FITS file (.fits), not {args.output}; use --png FILE "
+                         "for an image")
     if args.png and image_format(args.png) != "PNG":
         raise ValueError(f"--png needs a .png file name, not {args.png}")
     check_output_path(args.output, overwrite=args.overwrite)
     if args.png:
         check_output_path(args.png, overwrite=args.overwrite)
-    colorizer = (Colorizer.from_file(args.model, device=args.device) if args.model
-                 else Colorizer.pretrained(device=args.device))
+    colorizer = Colorizer(args.model, device=args.device,
+                          stretch=None if args.stretch == "none" else args.stretch, Q=args.Q,
+                          tile=args.tile, overlap=args.overlap, tta=args.tta)
     hdu = int(args.hdu) if args.hdu is not None and args.hdu.isdigit() else args.hdu
-    stretch = None if args.stretch == "none" else args.stretch
-    # FITS files are colorized band by band: memory follows the tile, not the image
-    colorizer.colorize_file(args.input, args.output, stretch=stretch, Q=args.Q, tile=args.tile,
-                            overlap=args.overlap, tta=args.tta, hdu=hdu, plane=args.plane,
+    colour = args.colour
+    if colour is not None and len(colour) == 1:
+        colour = colour[0]  # one colour cube
+    if args.png:
+        result = colorizer.colorize(args.input, colour=colour, hdu=hdu, plane=args.plane)
+        result.write_fits(args.output, overwrite=args.overwrite)
+        log.info(f"wrote {args.output}")
+        result.write_image(args.png, overwrite=args.overwrite)
+        log.info(f"wrote {args.png}")
+        return 0
+    # a FITS file alone is colorized band by band: memory follows the tile, not the image
+    colorizer.colorize_file(args.input, args.output, colour=colour, hdu=hdu, plane=args.plane,
                             overwrite=args.overwrite)
     log.info(f"wrote {args.output}")
-    if args.png:
-        from astropy.io import fits
-        from astropy.wcs import WCS
-
-        import numpy as np
-
-        with fits.open(args.output) as hdul:
-            rgb = np.moveaxis(hdul[0].data, 0, -1)
-            wcs = WCS(hdul[0].header).celestial if hdul[0].header.get("CTYPE1") else None
-            write_rgb_image(rgb, args.png, wcs=wcs, overwrite=args.overwrite)
-        log.info(f"wrote {args.png}")
     return 0

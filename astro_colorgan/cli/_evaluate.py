@@ -7,13 +7,13 @@ def add_parser(subparsers):
     """Add the ``evaluate`` subcommand to the ``astro-colorize`` sub-parsers."""
     parser = subparsers.add_parser(
         "evaluate",
-        help="score colorizers against the grey baseline on a folder of colour images",
+        help="score colorizers against the classical baselines on a folder of colour images",
         description="Score colorizers by the evaluation protocol: each coloured image of the "
-        "split, shrunk to at most 256 px, is colorized from its Rec. 709 luma and compared "
-        "with the truth (PSNR, RMSE, SSIM, CIEDE2000 over all, foreground and coloured pixels, "
-        "colourfulness ratio), beside the grey baseline. Prints a table of the means, then "
-        "the standard errors of the headline means and each model's paired difference "
-        "from grey.",
+        "split, shrunk to at most 256 px, is colorized from its Rec. 709 luma (and the "
+        "measured colour of the --hints mode) and compared with the truth (PSNR, RMSE, SSIM, "
+        "CIEDE2000 over all, foreground and coloured pixels, colourfulness ratio), beside the "
+        "mode's classical baseline. Prints a table of the means, then the standard errors of "
+        "the headline means and each model's paired difference from the baseline.",
     )
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of colour images")
     parser.add_argument("--model", action="append", metavar="PATH",
@@ -23,6 +23,15 @@ def add_parser(subparsers):
     parser.add_argument("--max-side", type=int, default=256,
                         help="longest side of the scored images (default: 256, the protocol's)")
     parser.add_argument("--tta", action="store_true", help="colorize with 8-fold averaging")
+    parser.add_argument("--hints", default="none",
+                        choices=("none", "lrgb8", "lrgb16", "two-band"),
+                        help="measured colour: none (one band, against grey), lrgb8/lrgb16 (a "
+                        "colour frame 8 or 16 times coarser, against classical LRGB) or "
+                        "two-band (blue and red measured, against their mean as green)")
+    parser.add_argument("--path", default="protocol", choices=("protocol", "users"),
+                        help="protocol: display-scaled luma as it is; users: linear data with "
+                        "sky and noise through the default display scaling, scored on colour "
+                        "alone (default: protocol)")
     parser.add_argument("--report", metavar="DIR",
                         help="write metrics.rst, per_image.csv and grey | model | truth figures")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing report")
@@ -38,7 +47,7 @@ def run(args):
         raise ValueError(f"--max-side must be at least 16, not {args.max_side}")
     result = evaluate(args.data_dir, models=args.model, split=args.split,
                       max_side=args.max_side, report=args.report, tta=args.tta,
-                      overwrite=args.overwrite)
+                      overwrite=args.overwrite, hints=args.hints, path=args.path)
     print(result.table())
     print()
     print(result.uncertainty_table())

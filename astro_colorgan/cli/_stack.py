@@ -69,6 +69,14 @@ def add_parser(subparsers):
                         help="flux-conserving reprojection (reproject_exact; slow)")
     parser.add_argument("--no-wcs", dest="allow_no_wcs", action="store_true",
                         help="accept filters without celestial WCS that share one pixel grid")
+    parser.add_argument("--complete", action="store_true",
+                        help="with two filters: predict the missing middle filter with the "
+                        "guided colorizer (keeping the two measured ones) instead of taking "
+                        "their mean")
+    parser.add_argument("--model", metavar="PATH",
+                        help="model file for --complete (default: the shipped model)")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="where the model of --complete runs (default: auto)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.set_defaults(func=run)
     return parser
@@ -90,6 +98,14 @@ def run(args):
         if not _is_fits(path):
             image_format(path)
         check_output_path(path, overwrite=args.overwrite)
+    if args.complete and len(args.filters) != 2:
+        raise ValueError(f"--complete predicts the third filter of two; "
+                         f"{len(args.filters)} given")
+    complete = False
+    if args.complete:
+        from ..colorize import Colorizer
+
+        complete = Colorizer(args.model, device=args.device)
 
     composite = stack(
         args.filters,
@@ -104,6 +120,7 @@ def run(args):
         order=args.order,
         exact=args.exact,
         allow_no_wcs=args.allow_no_wcs,
+        complete=complete,
     )
     for path in outputs:
         if _is_fits(path):

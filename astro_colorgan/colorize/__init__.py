@@ -1,8 +1,13 @@
-"""Colorizing single-band images with a trained model."""
+"""Colour for astronomical images from a trained model, guided by measured colour."""
 
-from ._bands import DisplayScaling
-from ._colorizer import DEFAULT_MODEL, PREDICTED_COLOURS_NOTE, SINGLE_BAND_MODEL, Colorizer
-from ._tiling import iter_tiles, tile_rows, tile_size, tile_starts, tile_weight
+from ._colorizer import DEFAULT_MODEL, SINGLE_BAND_MODEL, Colorizer
+from ._core import pad_to_multiple
+from ._hints import MeasuredColour, colour_hints, mean_green, measured_colour
+from ._result import PREDICTED_COLOURS_NOTE, ColorizedImage
+from ._scaling import DisplayScaling
+from ._tiling import tile_rows, tile_size, tile_starts, tile_weight
 
-__all__ = ["Colorizer", "DEFAULT_MODEL", "SINGLE_BAND_MODEL", "DisplayScaling", "PREDICTED_COLOURS_NOTE", "iter_tiles", "tile_rows",
-           "tile_size", "tile_starts", "tile_weight"]
+__all__ = ["Colorizer", "ColorizedImage", "DEFAULT_MODEL", "SINGLE_BAND_MODEL",
+           "PREDICTED_COLOURS_NOTE", "DisplayScaling", "MeasuredColour", "measured_colour",
+           "colour_hints", "mean_green", "pad_to_multiple", "tile_rows", "tile_size",
+           "tile_starts", "tile_weight"]

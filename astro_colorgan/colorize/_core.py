@@ -1,4 +1,4 @@
-"""Running the generator on plain luma arrays: padding, rotations/flips, shared normalisation."""
+"""Running the generator on input tensors: padding, rotations/flips, shared normalisation."""
 
 import numpy as np
 import torch
@@ -6,8 +6,7 @@ import torch.nn.functional as F
 
 from ..nets import SIZE_MULTIPLE
 
-__all__ = ["pad_to_multiple", "dihedral", "undo_dihedral", "predict_chroma",
-           "frozen_normalisation"]
+__all__ = ["pad_to_multiple", "dihedral", "undo_dihedral", "frozen_normalisation"]
 
 
 def pad_to_multiple(luma, multiple=SIZE_MULTIPLE):
@@ -43,34 +42,6 @@ def undo_dihedral(x, k):
         return x[..., ::-1] if k >= 4 else x
     x = torch.rot90(x, -(k % 4), dims=(-2, -1))
     return x.flip(-1) if k >= 4 else x
-
-
-def predict_chroma(model, luma, *, temperature=None, context=None):
-    """Full-resolution chroma for one luma image (one pass, no tiling).
-
-    Parameters
-    ----------
-    model : `~astro_colorgan.nets.ColorModel`
-        The model, in evaluation mode.
-    luma : `numpy.ndarray`
-        ``(ny, nx)`` luma in [0, 1] with no NaN.
-    temperature : float, optional
-        Decoding temperature (default: the model's).
-    context : `torch.Tensor`, optional
-        Global context vector (default: the image's own).
-
-    Returns
-    -------
-    chroma : `numpy.ndarray`
-        ``(2, ny, nx)`` float32 Cb, Cr.
-    """
-    device = next(model.parameters()).device
-    x = torch.from_numpy(np.ascontiguousarray(luma, dtype=np.float32))[None, None].to(device)
-    ny, nx = luma.shape
-    padded, _ = pad_to_multiple(x)
-    with torch.no_grad():
-        full = model.decode(model.generator(padded, context), padded, temperature)
-    return full[0, :, :ny, :nx].float().cpu().numpy()
 
 
 class frozen_normalisation:

@@ -1,6 +1,7 @@
 """Colour composites of several filters: channel mixing, stretches and `stack`."""
 
 from ._channels import channel_matrix, mix_channels
+from ._plot import plot_rgb
 from ._stack import CompositeImage, stack
 from ._stretch import (
     STRETCHES,
@@ -18,6 +19,7 @@ __all__ = [
     "channel_matrix",
     "check_interval",
     "mix_channels",
+    "plot_rgb",
     "resolve_stretch",
     "stack",
     "stretch_linked",

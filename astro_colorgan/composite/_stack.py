@@ -18,6 +18,7 @@ from ..io import (
 )
 from ._channels import channel_matrix, weighted_matrix
 from ._compose import compose
+from ._plot import plot_rgb
 from ._stretch import SkyPercentileInterval, resolve_stretch
 
 __all__ = ["CompositeImage", "stack"]
@@ -73,6 +74,10 @@ class CompositeImage:
         """Write a PNG, JPEG or TIFF image with AVM tags (see `~astro_colorgan.io.write_rgb_image`)."""
         write_rgb_image(self.rgb, path, wcs=self.wcs, format=format, overwrite=overwrite)
 
+    def plot(self, ax=None, **kwargs):
+        """Show the composite, with an RA/Dec grid on WCSAxes (see `plot_rgb`)."""
+        return plot_rgb(self.rgb, wcs=self.wcs, ax=ax, **kwargs)
+
 
 def _per_filter(value, n, what):
     """Expand a value given once or per filter into a list of ``n`` values."""
@@ -94,7 +99,7 @@ def _describe_option(value):
 
 def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
           interval=None, linked=True, weights=None, hdu=None, order="bilinear",
-          exact=False, allow_no_wcs=False, box_size=None):
+          exact=False, allow_no_wcs=False, box_size=None, complete=False):
     """Make a colour composite from images in several filters.
 
     The images are read (`~astro_colorgan.io.read_image`), cleared of their sky
@@ -140,6 +145,11 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
         Accept filters without celestial WCS that share one pixel grid.
     box_size : int, optional
         The box size of the background estimate (default from the image size).
+    complete : bool or `~astro_colorgan.Colorizer`, optional
+        With two filters: predict the missing green with the guided colorizer
+        (`True`: the default model; or a configured `~astro_colorgan.Colorizer`),
+        keeping the measured red and blue, instead of the mean of the two.
+        HISTORY then says which channel was predicted.
 
     Returns
     -------
@@ -182,6 +192,8 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
         if not all(np.isfinite(weights)) or min(weights) < 0:
             raise ValueError("weights must be finite and not negative")
     interpolation_order(order)
+    if complete is not False and n != 2:
+        raise ValueError(f"complete= predicts the third filter of two; {n} filter(s) given")
     interval = SkyPercentileInterval() if interval is None else interval
     hdus = _per_filter(hdu, n, "HDUs")
 
@@ -218,6 +230,24 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
         "exact": exact,
         "allow_no_wcs": allow_no_wcs,
     }
+    if complete is not False:
+        colorizer = _completer(complete)
+        cube[1] = np.moveaxis(colorizer.complete(rgb), -1, 0)[1]
+        options["complete"] = f"{colorizer.name} (sha256 {colorizer.sha256 or 'unknown'})"
     history = provenance_history("stack", aligned.names, options)
+    if complete is not False:
+        history.append("channels R and B MEASURED; channel G PREDICTED by a machine-learning "
+                       "model from them (not measured).")
     return CompositeImage(rgb=rgb, wcs=aligned.wcs, footprint=footprint, coverage=coverage,
                           names=list(aligned.names), history=history)
+
+
+def _completer(complete):
+    """The colorizer that predicts the third filter (``stack(complete=...)``)."""
+    from ..colorize import Colorizer
+
+    if complete is True:
+        return Colorizer.pretrained()
+    if isinstance(complete, Colorizer):
+        return complete
+    raise TypeError(f"complete must be True, False or a Colorizer, not {type(complete).__name__}")

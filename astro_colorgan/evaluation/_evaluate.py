@@ -1,4 +1,4 @@
-"""The evaluation protocol: scored images, metrics for models and the grey baseline, a report."""
+"""The evaluation protocol: scored images, metrics for models and the classical baselines, a report."""
 
 import csv
 import os
@@ -9,6 +9,8 @@ from astropy import log
 from ..datasets import find_images, is_coloured, read_color_image
 from ..io import check_output_path
 from ..nets import rgb_to_luma
+from ._modes import (BASELINES, HINT_MODES, PATHS, baseline, colour_alone, model_prediction,
+                     users_path_data)
 from ._metrics import METRIC_NAMES, _standard_error, image_metrics, mean_metrics, standard_errors
 
 __all__ = ["evaluate", "EvaluationResult", "format_table"]
@@ -26,7 +28,10 @@ class EvaluationResult:
     names : list of str
         The scored images.
     systems : list of str
-        ``'grey'`` and the name of each model.
+        The baseline (``'grey'``, ``'classical LRGB'`` or ``'mean green'``)
+        and the name of each model.
+    baseline : str
+        The name of the classical baseline, the first system.
     per_image : dict
         ``per_image[system]`` is a list of metric dicts, one per image.
     means : dict
@@ -36,7 +41,8 @@ class EvaluationResult:
         means (see `~astro_colorgan.evaluation.standard_errors`).
     """
 
-    def __init__(self, names, per_image):
+    def __init__(self, names, per_image, *, baseline="grey"):
+        self.baseline = baseline
         self.names = list(names)
         self.per_image = per_image
         self.systems = list(per_image)
@@ -44,7 +50,7 @@ class EvaluationResult:
         self.standard_errors = {system: standard_errors(rows)
                                 for system, rows in per_image.items()}
 
-    def paired_difference(self, system, metric="de00_coloured", baseline="grey"):
+    def paired_difference(self, system, metric="de00_coloured", baseline=None):
         """Mean per-image difference of a metric from a baseline, and its standard error.
 
         Each image is compared with itself, so how hard each image is cancels
@@ -55,7 +61,7 @@ class EvaluationResult:
         Parameters
         ----------
         system, baseline : str
-            Names in ``systems``.
+            Names in ``systems`` (``baseline`` defaults to the classical baseline).
         metric : str
             One of `~astro_colorgan.evaluation.METRIC_NAMES`.
 
@@ -64,6 +70,7 @@ class EvaluationResult:
         difference, standard_error : float
             Over the images where both values are finite.
         """
+        baseline = self.baseline if baseline is None else baseline
         a = np.array([row[metric] for row in self.per_image[system]], dtype=float)
         b = np.array([row[metric] for row in self.per_image[baseline]], dtype=float)
         diff = (a - b)[np.isfinite(a) & np.isfinite(b)]
@@ -79,7 +86,7 @@ class EvaluationResult:
 
         For each system: ΔE2000 on coloured pixels and the colourfulness
         ratio with the standard errors of their means, and the paired
-        difference of ΔE2000 (coloured) from the grey baseline with its
+        difference of ΔE2000 (coloured) from the classical baseline with its
         standard error (`paired_difference`).
 
         Returns
@@ -87,7 +94,7 @@ class EvaluationResult:
         str
             A reStructuredText table.
         """
-        header = ["system", "ΔE00 coloured", "± s.e.", "minus grey (paired)", "± s.e.",
+        header = ["system", "ΔE00 coloured", "± s.e.", f"minus {self.baseline} (paired)", "± s.e.",
                   "colourfulness", "± s.e."]
         rows = []
         for system in self.systems:
@@ -98,7 +105,7 @@ class EvaluationResult:
                          f"{mean['colourfulness_ratio']:.2f}",
                          f"{err['colourfulness_ratio']:.2f}"])
         return _rst_table(header, rows, f"standard errors of the means over {len(self.names)} "
-                          "scored images; paired: image by image against the grey baseline")
+                          f"scored images; paired: image by image against {self.baseline}")
 
 
 def format_table(means, *, n_images=None):
@@ -153,7 +160,7 @@ def _write_report(report, result, images, predictions, overwrite):
         for system in result.systems:
             for name, row in zip(result.names, result.per_image[system]):
                 writer.writerow([name, system] + [f"{row[m]:.5g}" for m in METRIC_NAMES])
-    models = [s for s in result.systems if s != "grey"]
+    models = list(result.systems)
     per_page = 6
     for page in range(0, len(result.names), per_page):
         chunk = list(range(page, min(page + per_page, len(result.names))))
@@ -164,7 +171,7 @@ def _write_report(report, result, images, predictions, overwrite):
             truth = images[i]
             panels = [np.repeat(rgb_to_luma(truth)[..., None], 3, -1)]
             panels += [predictions[m][i] for m in models] + [truth]
-            titles = ["grey input"] + models + ["truth"]
+            titles = ["luminance"] + models + ["truth"]
             for c, (panel, title) in enumerate(zip(panels, titles)):
                 ax = axes[r, c]
                 ax.imshow(np.clip(panel, 0, 1))
@@ -180,15 +187,53 @@ def _write_report(report, result, images, predictions, overwrite):
     log.info(f"report written to {report}")
 
 
+def _colorizers(models, *, stretch, tta):
+    """Colorizers for the given models (paths, `Colorizer` objects or None for the
+    shipped one), all configured for one input path, with unique labels."""
+    from ..colorize import Colorizer
+
+    colorizers, labels = [], []
+    for model in (models or [None]):
+        given = model if isinstance(model, Colorizer) else Colorizer(model)
+        colorizer = Colorizer(given.model, stretch=stretch, tta=tta,
+                              device=given.device.type)
+        colorizer.name, colorizer.sha256 = given.name, given.sha256
+        label = os.path.splitext(given.name)[0]
+        while label in labels or label in BASELINES.values():
+            label += "'"
+        colorizers.append(colorizer)
+        labels.append(label)
+    return colorizers, labels
+
+
+def _scored_images(data_dir, split, max_side, only_coloured):
+    names, images = [], []
+    for path in find_images(data_dir, split=split):
+        try:
+            rgb = read_color_image(path, max_side=max_side)
+        except OSError as exc:
+            log.warning(f"skipping {os.path.basename(path)}: {exc}")
+            continue
+        if only_coloured and not is_coloured(rgb):
+            continue
+        names.append(os.path.basename(path))
+        images.append(rgb)
+    if not images:
+        raise ValueError(f"{data_dir} holds no coloured image to score in the {split!r} split")
+    return names, images
+
+
 def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, tta=False,
-             only_coloured=True, overwrite=False):
+             only_coloured=True, overwrite=False, hints="none", path="protocol"):
     """Evaluate colorizers on a folder of colour images, by the fixed protocol.
 
     Each image of the split is read as RGB (alpha dropped), shrunk so its
     longest side is at most ``max_side`` (PIL ``thumbnail``, Lanczos) and
-    scaled to [0, 1]; its Rec. 709 luma is the input; images without colour
-    are not scored (see `~astro_colorgan.datasets.is_coloured`). Each model
-    and the grey baseline (the luma copied to R, G and B) are scored with
+    scaled to [0, 1]; images without colour are not scored (see
+    `~astro_colorgan.datasets.is_coloured`). Its Rec. 709 luma, plus the
+    measured colour of the mode ``hints``, is the input (see
+    `~astro_colorgan.evaluation.HINT_MODES`). Each model and the mode's
+    classical baseline (grey, classical LRGB or mean green) are scored with
     `~astro_colorgan.evaluation.image_metrics`.
 
     Parameters
@@ -203,14 +248,21 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
     max_side : int
         Longest side of the evaluated images.
     report : str or path-like, optional
-        Folder for ``metrics.rst``, ``per_image.csv`` and figures of grey
-        input | model output(s) | truth.
+        Folder for ``metrics.rst``, ``per_image.csv`` and figures of input |
+        baseline | model output(s) | truth.
     tta : bool
         Colorize with the 8 rotations/flips averaged.
     only_coloured : bool
         Score only images with colour (the protocol).
     overwrite : bool
         Replace existing report files.
+    hints : {'none', 'lrgb8', 'lrgb16', 'two-band'}
+        The colour mode: what colour is measured.
+    path : {'protocol', 'users'}
+        How the luminance reaches the model: as display-scaled luma with
+        ``stretch=None``, or as linear data with sky and noise through the
+        default display scaling, scored on colour alone (see
+        `~astro_colorgan.evaluation.PATHS`).
 
     Returns
     -------
@@ -219,49 +271,32 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
     Raises
     ------
     ValueError
-        If the folder holds no usable image of the split.
+        If the folder holds no usable image of the split, or for an unknown mode or path.
     """
-    from ..colorize import Colorizer
-
-    colorizers = []
-    for model in (models or [None]):
-        if model is None:
-            colorizers.append(Colorizer.pretrained())
-        elif isinstance(model, Colorizer):
-            colorizers.append(model)
-        else:
-            colorizers.append(Colorizer.from_file(model))
-    labels = []
-    for c in colorizers:
-        label = os.path.splitext(c.name)[0]
-        while label in labels or label == "grey":
-            label += "'"
-        labels.append(label)
+    if hints not in HINT_MODES:
+        raise ValueError(f"hints must be one of {', '.join(HINT_MODES)}, not {hints!r}")
+    if path not in PATHS:
+        raise ValueError(f"path must be one of {', '.join(PATHS)}, not {path!r}")
+    colorizers, labels = _colorizers(models, stretch=None if path == "protocol" else "auto",
+                                     tta=tta)
     if report is not None and os.path.isdir(report):
         check_output_path(os.path.join(report, "metrics.rst"), overwrite=overwrite)
-    names, images = [], []
-    for path in find_images(data_dir, split=split):
-        try:
-            rgb = read_color_image(path, max_side=max_side)
-        except OSError as exc:
-            log.warning(f"skipping {os.path.basename(path)}: {exc}")
-            continue
-        if only_coloured and not is_coloured(rgb):
-            continue
-        names.append(os.path.basename(path))
-        images.append(rgb)
-    if not images:
-        raise ValueError(f"{data_dir} holds no coloured image to score in the {split!r} split")
-    per_image = {"grey": []}
-    predictions = {label: [] for label in labels}
+    names, images = _scored_images(data_dir, split, max_side, only_coloured)
+    base = BASELINES[hints]
+    per_image = {base: []}
+    predictions = {label: [] for label in [base] + labels}
+    rng = np.random.default_rng(0)
     for rgb in images:
         luma = rgb_to_luma(rgb)
-        per_image["grey"].append(image_metrics(rgb, np.repeat(luma[..., None], 3, -1)))
-        for label, colorizer in zip(labels, colorizers):
-            pred = colorizer.colorize(luma, stretch=None, tta=tta)
+        data = luma if path == "protocol" else users_path_data(luma, rng)
+        outputs = [baseline(rgb, hints)]
+        outputs += [model_prediction(c, rgb, hints, data) for c in colorizers]
+        for label, pred in zip([base] + labels, outputs):
+            if path == "users":
+                pred = colour_alone(rgb, pred)
             per_image.setdefault(label, []).append(image_metrics(rgb, pred))
             predictions[label].append(pred)
-    result = EvaluationResult(names, per_image)
+    result = EvaluationResult(names, per_image, baseline=base)
     if report is not None:
         _write_report(os.fspath(report), result, images, predictions, overwrite)
     return result

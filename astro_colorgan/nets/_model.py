@@ -85,7 +85,7 @@ class ColorModel(nn.Module):
         t = self.temperature if temperature is None else temperature
         return annealed_mean(raw, self.bin_centres, t)
 
-    def decode(self, raw, luma, temperature=None, saturation=None):
+    def decode(self, raw, luma, temperature=None, saturation=None, measured=None):
         """Full-resolution chroma from the generator's raw output.
 
         The relative chroma is upsampled to the full resolution and multiplied
@@ -101,6 +101,10 @@ class ColorModel(nn.Module):
             Decoding temperature (default: the model's).
         saturation : float, optional
             Factor on the relative chroma (default: the model's).
+        measured : `torch.Tensor`, optional
+            ``(batch, 1, ny, nx)`` weight of measured colour (the hint weight):
+            the saturation factor applies only to predicted colour, so that
+            measured colour is not amplified.
 
         Returns
         -------
@@ -108,14 +112,23 @@ class ColorModel(nn.Module):
             ``(batch, 2, ny, nx)`` Cb, Cr.
         """
         gain = self.saturation if saturation is None else saturation
-        low = gain * self.relative_lowres(raw, temperature)
+        low = self.relative_lowres(raw, temperature)
+        if measured is None:
+            low = gain * low
+        else:
+            low = low * (gain + (1 - gain) * F.avg_pool2d(measured, CHROMA_STRIDE))
         up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear", align_corners=False)
         return absolute_chroma(up, luma)
+
+    def measured_weight(self, x):
+        """The hint-weight plane of an input ``(batch, C, ny, nx)``, or None (see `decode`)."""
+        return x[:, 3:4] if self.hints else None
 
     def forward(self, x, context=None, temperature=None):
         """Full-resolution chroma ``(batch, 2, ny, nx)`` for input ``(batch, C, ny, nx)``
         (the luma, then the hint planes of a guided model)."""
-        return self.decode(self.generator(x, context), x[:, :1], temperature)
+        return self.decode(self.generator(x, context), x[:, :1], temperature,
+                           measured=self.measured_weight(x))
 
 
 def file_sha256(path):

@@ -21,63 +21,13 @@ import math
 
 import numpy as np
 
-from ..nets import LUMA_EPS, RELATIVE_CHROMA_MAX, rgb_to_chroma, rgb_to_luma
+from ..colorize import colour_hints, mean_green
+from ..nets import rgb_to_luma
 
-__all__ = ["HINT_MODES", "guided_input", "users_path_luma", "mean_green", "colour_hints"]
+__all__ = ["HINT_MODES", "guided_input", "users_path_luma"]
 
 #: The hint modes drawn in training, with their probabilities in the ``guided`` recipe.
 HINT_MODES = {"none": 0.3, "lrgb": 0.45, "two-band": 0.25}
-
-
-def mean_green(rgb, axis=0):
-    """The colour image with its green replaced by the mean of blue and red (``stack``'s rule
-    for two filters).
-
-    Parameters
-    ----------
-    rgb : `numpy.ndarray`
-        R, G, B on ``axis``.
-    axis : int
-        The channel axis.
-
-    Returns
-    -------
-    `numpy.ndarray`
-    """
-    r, _, b = np.moveaxis(rgb, axis, 0)
-    return np.moveaxis(np.stack([r, 0.5 * (r + b), b]), 0, axis)
-
-
-def colour_hints(colour, weight, *, coarseness=1.0, two_band=False):
-    """The hint planes of measured colour on the luma's grid.
-
-    Parameters
-    ----------
-    colour : `numpy.ndarray`
-        ``(3, ny, nx)`` display-ready R, G, B of the measured colour, on the
-        luma's grid (anything where ``weight`` is 0).
-    weight : `numpy.ndarray` or float
-        ``(ny, nx)`` weight in [0, 1] of the measurement (0: no colour there).
-    coarseness : float
-        How many luma pixels one pixel of the colour frame spans (1: the same grid).
-    two_band : bool
-        Whether one filter of three is missing (its channel synthesised).
-
-    Returns
-    -------
-    hints : `numpy.ndarray`
-        ``(5, ny, nx)`` float32, see `~astro_colorgan.nets.HINT_CHANNELS`.
-    """
-    colour = np.nan_to_num(np.asarray(colour, np.float32))
-    ny, nx = colour.shape[1:]
-    weight = np.broadcast_to(np.asarray(weight, np.float32), (ny, nx))
-    relative = rgb_to_chroma(colour, axis=0) / (rgb_to_luma(colour, axis=0) + LUMA_EPS)
-    relative = np.clip(relative, -RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX) * weight
-    coarse = math.log2(max(1.0, float(coarseness))) / 5.0
-    return np.concatenate([relative, weight[None],
-                           np.full((1, ny, nx), coarse, np.float32) * (weight > 0),
-                           np.full((1, ny, nx), float(two_band), np.float32) * (weight > 0)]
-                          ).astype(np.float32)
 
 
 def users_path_luma(luma, rng):

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from ..colorize._core import pad_to_multiple
+from ..colorize import pad_to_multiple
 from ..datasets import is_coloured, read_color_image
 from ..evaluation._metrics import image_metrics
 from ..nets import chroma_to_rgb, rgb_to_luma

@@ -1,0 +1,162 @@
+"""`ColorizedImage`: what the colorizer returns, and the FITS header of its output."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from astropy.io import fits
+
+from ..composite import plot_rgb
+from ..io import rgb_cube_header, write_fits, write_rgb_image
+
+__all__ = ["ColorizedImage", "PREDICTED_COLOURS_NOTE", "colorized_header"]
+
+#: The HISTORY line that every colorized file of a single band carries.
+PREDICTED_COLOURS_NOTE = ("COLOURS PREDICTED by a machine-learning model from one band; "
+                          "they are NOT MEASURED and carry no photometric meaning.")
+
+_KEPT_KEYWORDS = ("OBJECT", "TELESCOP", "INSTRUME", "FILTER", "DATE-OBS", "MJD-OBS",
+                  "EXPTIME", "OBSERVER", "BUNIT")
+
+
+def colorized_header(shape, *, wcs, source_header, history, model_name, measured=None):
+    """The primary header of a colorized cube: WCS, kept keywords and provenance.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(ny, nx)``.
+    wcs : `~astropy.wcs.WCS` or None
+        The luminance's celestial WCS.
+    source_header : `~astropy.io.fits.Header`
+        The luminance's header: OBJECT, FILTER, DATE-OBS and a few more are kept.
+    history : list of str
+        Provenance lines (see `~astro_colorgan.io.provenance_history`).
+    model_name : str
+        The model file's name.
+    measured : `~astro_colorgan.colorize.MeasuredColour`, optional
+        The measured colour the model was given.
+
+    Returns
+    -------
+    `~astropy.io.fits.Header`
+    """
+    history = list(history)
+    if measured is None:
+        history.append(PREDICTED_COLOURS_NOTE)
+    elif measured.two_band:
+        history.append(f"COLOUR MEASURED in channels {measured.channels} from "
+                       f"{', '.join(measured.names)}; channel G PREDICTED by a "
+                       "machine-learning model. Extension MEASURED marks where colour was "
+                       "measured.")
+    else:
+        history.append(f"COLOUR MEASURED in channels {measured.channels} from "
+                       f"{', '.join(measured.names)} (pixels {measured.coarseness:.3g} times "
+                       "the luminance's); a machine-learning model PREDICTED the colour "
+                       "below that resolution and wherever no colour frame covers. "
+                       "Extension MEASURED marks where colour was measured.")
+    out = rgb_cube_header(shape, wcs=wcs, history=history)
+    for key in _KEPT_KEYWORDS:
+        if key in source_header:
+            out[key] = source_header[key]
+    if measured is None:
+        out["COLORSRC"] = ("PREDICTED", "colours predicted by a model, not measured")
+    else:
+        out["COLORSRC"] = ("MIXED", "measured colour completed by a model; see MEASURED")
+        out["COLORMSR"] = (measured.channels, "colour channels measured")
+    out["COLORMOD"] = (model_name[:60], "colorizer model file")
+    return out
+
+
+@dataclass(eq=False)
+class ColorizedImage:
+    """A colour image predicted (in part or whole) by the colorizer, on the input's grid.
+
+    Attributes
+    ----------
+    rgb : `~numpy.ndarray`
+        float32 ``(ny, nx, 3)`` R, G, B in [0, 1], row order as the input's
+        (row 0 at the bottom for FITS data); NaN where the input has no data.
+        A view of a ``(3, ny, nx)`` cube.
+    luminance : `~numpy.ndarray`
+        float32 ``(ny, nx)``: the display-scaled luminance the model saw (the
+        output's Rec. 709 luma wherever the luminance was measured); NaN
+        where there are no data.
+    chroma : `~numpy.ndarray`
+        float32 ``(2, ny, nx)``: the Cb, Cr planes of the output.
+    wcs : `~astropy.wcs.WCS` or None
+        The input's celestial WCS.
+    header : `~astropy.io.fits.Header`
+        The primary header of the output cube (WCS, kept keywords, HISTORY).
+    uncertainty : `~numpy.ndarray` or None
+        float32 ``(ny, nx)`` spread of the chroma over the 8 rotations/flips
+        (``tta=True``): larger means less certain colour.
+    measured : `~numpy.ndarray` or None
+        float32 ``(ny, nx)`` weight in [0, 1] of measured colour (the
+        colour frames' coverage) when colour was given; 0 means the colour
+        there is entirely the model's prediction.
+    name : str
+        The input's name.
+    """
+
+    rgb: np.ndarray
+    luminance: np.ndarray
+    chroma: np.ndarray
+    wcs: object
+    header: fits.Header
+    uncertainty: np.ndarray = None
+    measured: np.ndarray = None
+    name: str = "image"
+    history: list = field(default_factory=list)
+
+    @property
+    def shape(self):
+        """The grid shape ``(ny, nx)``."""
+        return self.rgb.shape[:2]
+
+    def to_hdulist(self):
+        """The FITS form: the R, G, B cube and its extensions.
+
+        Returns
+        -------
+        hdul : `~astropy.io.fits.HDUList`
+            A primary HDU with a float32 ``(3, ny, nx)`` cube (planes R, G, B)
+            carrying the input's celestial WCS, some of its keywords and
+            HISTORY cards (package version, input, model and its SHA-256,
+            every option, and what was measured and what predicted); an image
+            extension ``CHROMA_SPREAD`` with the `uncertainty` (``tta``), and
+            ``MEASURED`` with the weight of measured colour (colour given).
+        """
+        cube = np.ascontiguousarray(np.moveaxis(self.rgb, -1, 0), dtype=np.float32)
+        hdus = [fits.PrimaryHDU(data=cube, header=self.header)]
+        for name, plane, unit, lines in (
+                ("CHROMA_SPREAD", self.uncertainty,
+                 "standard deviation of chroma (Cb, Cr) over 8 rotations/flips",
+                 ["colour uncertainty: spread of the predicted chroma",
+                  "over the 8 rotations/flips of the input"]),
+                ("MEASURED", self.measured, "weight of measured colour, 0 to 1",
+                 ["1 where the colour was measured by the colour frames,",
+                  "0 where it is the model's prediction alone"])):
+            if plane is None:
+                continue
+            hdu = fits.ImageHDU(np.asarray(plane, np.float32), name=name)
+            if self.wcs is not None:
+                hdu.header.update(self.wcs.to_header())
+            hdu.header["BUNIT"] = ""
+            hdu.header["COMMENT"] = unit
+            for line in lines:
+                hdu.header.add_history(line)
+            hdus.append(hdu)
+        return fits.HDUList(hdus)
+
+    def write_fits(self, path, *, overwrite=False):
+        """Write `to_hdulist` to a FITS file, whole or not at all."""
+        write_fits(self.to_hdulist(), path, overwrite=overwrite)
+
+    def write_image(self, path, *, format=None, overwrite=False):
+        """Write a PNG, JPEG or TIFF image with AVM tags (see `~astro_colorgan.io.write_rgb_image`)."""
+        write_rgb_image(self.rgb, path, wcs=self.wcs, format=format, overwrite=overwrite)
+
+    def plot(self, ax=None, **kwargs):
+        """Show the image, with an RA/Dec grid on WCSAxes when it has a WCS
+        (see `~astro_colorgan.composite.plot_rgb`)."""
+        return plot_rgb(self.rgb, wcs=self.wcs, ax=ax, **kwargs)
