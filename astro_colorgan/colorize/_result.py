@@ -61,7 +61,7 @@ def colorized_header(shape, *, wcs, source_header, history, model_name, measured
     if measured is None:
         out["COLORSRC"] = ("PREDICTED", "colours predicted by a model, not measured")
     else:
-        out["COLORSRC"] = ("MIXED", "measured colour completed by a model; see MEASURED")
+        out["COLORSRC"] = ("MIXED", "measured colour, completed by a model")
         out["COLORMSR"] = (measured.channels, "colour channels measured")
     out["COLORMOD"] = (model_name[:60], "colorizer model file")
     return out

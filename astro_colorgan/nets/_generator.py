@@ -85,7 +85,11 @@ class ChromaUNet(nn.Module):
         self.context_mlp = nn.Sequential(nn.Linear(8 * w, 8 * w), nn.SiLU(inplace=True))
         self.fuse = nn.Sequential(nn.Conv2d(16 * w, 8 * w, 1), nn.SiLU(inplace=True))
         self.up3 = nn.Sequential(conv_block(8 * w + 4 * w, 4 * w), ResidualBlock(4 * w))  # 1/8
-        self.up2 = nn.Sequential(conv_block(4 * w + 2 * w, 2 * w), ResidualBlock(2 * w))  # 1/4
+        # a guided generator also sees its hint planes, block-averaged, right before the
+        # head: measured colour has a short path to the output
+        n_hints = self.in_channels - 1
+        self.up2 = nn.Sequential(conv_block(4 * w + 2 * w + n_hints, 2 * w),
+                                 ResidualBlock(2 * w))  # 1/4
         out = self.n_bins if head == "classify" else 2
         self.head = nn.Conv2d(2 * w, out, 1)
 
@@ -141,6 +145,7 @@ class ChromaUNet(nn.Module):
         if x.shape[-1] % SIZE_MULTIPLE or x.shape[-2] % SIZE_MULTIPLE:
             raise ValueError(f"input sizes must be multiples of {SIZE_MULTIPLE}, "
                              f"got {tuple(x.shape)}")
+        inputs = x
         s0 = self.stem(self._stem_input(x))
         s1 = self.down1(s0)
         s2 = self.down2(s1)
@@ -153,7 +158,11 @@ class ChromaUNet(nn.Module):
         x = F.interpolate(s4, scale_factor=2, mode="bilinear", align_corners=False)
         x = self.up3(torch.cat([x, s3], dim=1))
         x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
-        x = self.up2(torch.cat([x, s2], dim=1))
+        if self.hints:
+            x = torch.cat([x, s2, F.avg_pool2d(inputs[:, 1:], CHROMA_STRIDE)], dim=1)
+        else:
+            x = torch.cat([x, s2], dim=1)
+        x = self.up2(x)
         out = self.head(x)
         if self.head_kind == "regress":
             out = RELATIVE_CHROMA_MAX * torch.tanh(out)

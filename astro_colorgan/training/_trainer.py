@@ -70,9 +70,10 @@ def _build(preset, images, seed):
 def _initialised(preset):
     """A model started from the weights of a trained one (``Preset.init``).
 
-    Its chroma bins are kept; a guided model started from a single-band one
-    gets zero weights on the hint planes, so that it starts as exactly that
-    single-band colorizer.
+    Its chroma bins are kept. A guided model started from a single-band one
+    keeps the single-band weights and gets freshly initialised weights for
+    its hint planes only (at the stem and before the head): with empty hint
+    planes it starts as exactly that single-band colorizer.
     """
     from ..colorize import SINGLE_BAND_MODEL
 
@@ -88,8 +89,8 @@ def _initialised(preset):
     for key, value in start.state_dict().items():
         if state[key].shape == value.shape:
             state[key] = value
-        else:  # the stem's input planes: the luma's weights kept, the hints' zero
-            state[key] = torch.zeros_like(state[key])
+        else:  # input planes of the hints added: the others' weights kept
+            state[key] = state[key].clone()
             state[key][:, :value.shape[1]] = value
     model.load_state_dict(state)
     log.info(f"started from {os.path.basename(os.fspath(path))}")
