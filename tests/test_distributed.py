@@ -30,7 +30,7 @@ def _save_built(built, path):
 
 
 def _capturing_build(built):
-    original = _trainer._build
+    original = _trainer.build_networks
 
     def build(*args, **kwargs):
         built.append(original(*args, **kwargs))
@@ -68,7 +68,7 @@ def test_two_processes_train_the_single_process_model(toy_images, tmp_path, monk
     one = tmp_path / "one"
     one.mkdir()
     built = []
-    monkeypatch.setattr(_trainer, "_build", _capturing_build(built))
+    monkeypatch.setattr(_trainer, "build_networks", _capturing_build(built))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -154,7 +154,7 @@ def _worker(args):
     from astro_colorgan.training.__main__ import main
 
     built = []
-    _trainer._build = _capturing_build(built)
+    _trainer.build_networks = _capturing_build(built)
     torch.set_num_threads(1)
     status = main(args)
     if status == 0:

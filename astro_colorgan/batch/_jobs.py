@@ -8,9 +8,13 @@ import numpy as np
 
 from ..io._fits import first_line
 
-__all__ = ["JobSettings", "run_job", "loaded_models"]
+__all__ = ["JobSettings", "run_job", "loaded_models", "split_colorize_options"]
 
-# one Colorizer per (model file, device) in each worker process
+#: Options of `~astro_colorgan.Colorizer.colorize_file` that belong to each input;
+#: all the other colorize options configure the `~astro_colorgan.Colorizer`.
+CALL_OPTIONS = ("hdu", "plane")
+
+# one Colorizer per (model file, device, options) in each worker process
 _COLORIZERS = {}
 _LOCK = threading.Lock()
 _LOADS = []
@@ -34,18 +38,35 @@ def loaded_models():
     return list(_LOADS)
 
 
-def _colorizer(settings):
+def split_colorize_options(options):
+    """The colorize options of a batch as those of the `~astro_colorgan.Colorizer`
+    (stretch, Q, tile, overlap, tta, ...) and those of each call (`CALL_OPTIONS`).
+
+    Returns
+    -------
+    setup, call : dict
+    """
+    setup = {key: value for key, value in options.items() if key not in CALL_OPTIONS}
+    call = {key: value for key, value in options.items() if key in CALL_OPTIONS}
+    return setup, call
+
+
+def _colorizer(settings, options):
+    """The process's `~astro_colorgan.Colorizer` of the model configured with ``options``."""
+    import pickle
+
     from ..colorize import Colorizer
 
-    key = (settings.model, settings.device)
+    # the settings arrive unpickled with every task: equal options, equal bytes
+    key = (settings.model, settings.device, pickle.dumps(sorted(options.items())))
     with _LOCK:
         if key not in _COLORIZERS:
             if settings.threads:
                 import torch
 
                 torch.set_num_threads(settings.threads)
-            _COLORIZERS[key] = Colorizer.from_file(settings.model, device=settings.device)
-            _LOADS.append(key)
+            _COLORIZERS[key] = Colorizer(settings.model, device=settings.device, **options)
+            _LOADS.append(key[:2])
         return _COLORIZERS[key]
 
 
@@ -72,11 +93,13 @@ def run_job(sources, output, settings):
         # written by an earlier attempt at this task, on a worker that then died
         return {"output": output, "error": None, "note": "written by an earlier attempt"}
     try:
-        colorizer = _colorizer(settings)
+        setup, call = split_colorize_options(settings.colorize)
         if settings.mode == "colorize":
-            colorizer.colorize_file(sources[0], output, overwrite=settings.overwrite,
-                                    **settings.colorize)
+            _colorizer(settings, setup).colorize_file(sources[0], output,
+                                                      overwrite=settings.overwrite, **call)
         else:
+            # the composite is display-scaled already
+            colorizer = _colorizer(settings, dict(setup, stretch=None))
             _stack_then_colorize(colorizer, sources, output, settings)
     except (ValueError, TypeError, OSError, KeyError, RuntimeError) as exc:
         return {"output": output, "error": first_line(exc) or type(exc).__name__, "note": ""}
@@ -95,8 +118,7 @@ def _stack_then_colorize(colorizer, sources, output, settings):
     composite = stack(list(sources), **settings.stack)
     luma = np.nan_to_num(rgb_to_luma(composite.rgb)).astype(np.float32)
     image = NDData(luma, mask=~composite.footprint, wcs=composite.wcs)
-    options = {key: value for key, value in settings.colorize.items() if key != "stretch"}
-    hdul = colorizer.colorize_hdu(image, stretch=None, **options)
+    hdul = colorizer.colorize(image).to_hdulist()
     add_history(hdul[0].header, ["the luminance colorized is that of this stack:"]
                 + composite.history)
     write_fits(hdul, output, overwrite=settings.overwrite)

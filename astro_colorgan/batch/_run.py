@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..io import check_output_path, remove_stale_temporaries
 from ._inputs import expand_inputs
-from ._jobs import JobSettings, run_job
+from ._jobs import JobSettings, run_job, split_colorize_options
 
 __all__ = ["BatchReport", "run_batch", "default_workers"]
 
@@ -96,8 +96,10 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
     timeout : float
         Seconds to wait for a scheduler.
     colorize_options : dict, optional
-        Keyword arguments of `~astro_colorgan.Colorizer.colorize_file`
-        (stretch, Q, tile, overlap, hdu, plane, ...).
+        Keyword arguments of `~astro_colorgan.Colorizer` (stretch, Q, tile,
+        overlap, tta, ...), and ``hdu`` and ``plane`` of
+        `~astro_colorgan.Colorizer.colorize_file`. ``stretch`` applies to the
+        ``colorize`` mode only: a stacked composite is display-scaled already.
     stack_options : dict, optional
         Keyword arguments of `~astro_colorgan.stack` (stack-then-colorize).
 
@@ -108,14 +110,13 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
     Raises
     ------
     ValueError
-        If no input matches, two inputs share an output name, or the model
-        is not a colorizer model.
+        If no input matches, two inputs share an output name, the model is
+        not a colorizer model, or a colorize option is invalid.
     OSError
         If the output folder cannot be written, the model is missing or the
         scheduler cannot be reached.
     """
-    from ..colorize import DEFAULT_MODEL
-    from ..nets import load_model
+    from ..colorize import DEFAULT_MODEL, Colorizer
 
     jobs = expand_inputs(inputs, mode=mode)
     out_dir = os.fspath(out_dir)
@@ -127,7 +128,8 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
     else:
         check_output_path(out_dir)  # it can be created
     model = os.path.abspath(os.fspath(model if model is not None else DEFAULT_MODEL))
-    load_model(model)  # a bad model is one error now, not one per file later
+    # a bad model or option is one error now, not one per file later
+    Colorizer(model, device="cpu", **split_colorize_options(colorize_options or {})[0])
     settings = JobSettings(mode=mode, model=model, device=device, overwrite=overwrite,
                            colorize=dict(colorize_options or {}),
                            stack=dict(stack_options or {}))

@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import torch
 from astropy import log
 from astropy.visualization import BaseInterval, BaseStretch
 

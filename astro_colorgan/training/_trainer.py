@@ -3,174 +3,30 @@
 import contextlib
 import csv
 import json
-import math
 import os
 import signal
 import time
+from dataclasses import dataclass
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from astropy import log
 
 from ..datasets import find_images
 from ..io import check_output_path
-from ..nets import (BIN_STEP, CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel,
-                    PatchDiscriminator, chroma_histogram, chroma_to_rgb, foreground_weight,
-                    load_model, lsgan_discriminator_loss, lsgan_generator_loss,
-                    rebalanced_cross_entropy, rebalancing_weights, relative_chroma,
-                    rgb_to_chroma, rgb_to_luma, save_model, select_bins, soft_encode)
+from ..nets import save_model
 from ..version import version
-from ._distributed import Processes, unwrap
-from ._inputs import guided_input
+from ._distributed import Processes
+from ._losslog import CSV_COLUMNS, plot_losses, trim_csv
 from ._presets import get_preset
 from ._samples import TrainingImages
+from ._step import build_networks, learning_rate, optimisation_step, training_batch
 from ._validation import choose_temperature
 
-__all__ = ["train", "CSV_COLUMNS"]
-
-#: Columns of the loss log ``losses.csv``.
-CSV_COLUMNS = ("epoch", "step", "lr", "loss_g", "loss_ce", "loss_l1", "loss_l2", "loss_adv",
-               "loss_d", "seconds")
+__all__ = ["train"]
 
 
 class _Interrupted(Exception):
     pass
-
-
-def _lr_at(step, total, base):
-    warm = max(1, min(200, total // 20))
-    if step < warm:
-        return base * (step + 1) / warm
-    return base * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
-
-
-def _build(preset, images, seed):
-    """The generator (with its chroma bins) and the discriminator of a recipe."""
-    torch.manual_seed(seed)
-    if preset.init is not None:
-        model = _initialised(preset)
-    elif preset.head == "classify":
-        values, fg = images.chroma_values(CHROMA_STRIDE)
-        counts = chroma_histogram(values, fg, step=BIN_STEP, limit=RELATIVE_CHROMA_MAX)
-        centres, prior = select_bins(counts, min_count=1e-5 * counts.sum(), step=BIN_STEP,
-                                     limit=RELATIVE_CHROMA_MAX)
-        weights = rebalancing_weights(centres, prior, mix=preset.rebalance_mix, sigma=BIN_STEP)
-        log.info(f"{len(centres)} chroma bins")
-        model = ColorModel(width=preset.width, head="classify", bin_centres=centres,
-                           bin_weights=weights, temperature=preset.temperature,
-                           hints=preset.hints)
-    else:
-        model = ColorModel(width=preset.width, head="regress", temperature=preset.temperature,
-                           hints=preset.hints)
-    disc = PatchDiscriminator() if preset.loss == "gan" else None
-    return model, disc
-
-
-def _initialised(preset):
-    """A model started from the weights of a trained one (``Preset.init``).
-
-    Its chroma bins are kept. A guided model started from a single-band one
-    keeps the single-band weights and gets freshly initialised weights for
-    its hint planes only (at the stem and before the head): with empty hint
-    planes it starts as exactly that single-band colorizer.
-    """
-    from ..colorize import SINGLE_BAND_MODEL
-
-    path = SINGLE_BAND_MODEL if preset.init == "single-band" else preset.init
-    start, _ = load_model(path)
-    if start.head != preset.head or start.width != preset.width:
-        raise ValueError(f"{path} is a {start.head} model of width {start.width}; the recipe "
-                         f"asks for {preset.head} of width {preset.width}")
-    model = ColorModel(width=preset.width, head=preset.head, bin_centres=start.bin_centres,
-                       bin_weights=start.bin_weights, temperature=preset.temperature,
-                       hints=preset.hints)
-    state = model.state_dict()
-    for key, value in start.state_dict().items():
-        if state[key].shape == value.shape:
-            state[key] = value
-        else:  # input planes of the hints added: the others' weights kept
-            state[key] = state[key].clone()
-            state[key][:, :value.shape[1]] = value
-    model.load_state_dict(state)
-    log.info(f"started from {os.path.basename(os.fspath(path))}")
-    return model
-
-
-def _step(preset, model, generator, disc, opt_g, opt_d, rgb, x, reference, amp, procs):
-    """One optimisation step; returns the loss values (detached scalar tensors).
-
-    ``generator`` is ``model.generator``, possibly wrapped for several
-    processes (``disc`` too); ``rgb`` is this process's share of the batch,
-    ``x`` the network's input made from it and ``reference`` the luma under
-    which the target chroma is taken (see `~astro_colorgan.training.guided_input`).
-    """
-    luma_low = F.avg_pool2d(x[:, :1], CHROMA_STRIDE)
-    # targets: relative chroma of the block means, weighted towards the object
-    target_low = relative_chroma(F.avg_pool2d(rgb_to_chroma(rgb, axis=1), CHROMA_STRIDE),
-                                 F.avg_pool2d(reference, CHROMA_STRIDE))
-    target_low = target_low.clamp(-RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX)
-    fg = foreground_weight(F.avg_pool2d(rgb_to_luma(rgb, axis=1)[:, None], CHROMA_STRIDE))
-    fg_sum = fg.sum()
-    # The foreground-weighted losses are sums divided by the weight of the batch. With
-    # several processes each divides its own sum by the mean weight of the processes'
-    # shares, so that the mean of their gradients (what DistributedDataParallel applies)
-    # is the gradient of the whole batch's loss, as one process would compute it.
-    fg_norm = procs.mean(fg_sum) if procs.distributed else fg_sum
-    losses = {}
-    with torch.autocast(device_type=rgb.device.type, dtype=torch.bfloat16, enabled=amp):
-        raw = generator(x)
-    raw = raw.float()
-    pred_low = model.relative_lowres(raw)
-    l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg_norm)
-    if preset.loss == "l2rgb":
-        pred = model.decode(raw, x[:, :1])
-        loss_g = losses["loss_l2"] = F.mse_loss(chroma_to_rgb(x[:, 0], pred, axis=1), rgb)
-    elif preset.loss == "l1":
-        loss_g = losses["loss_l1"] = l1
-    else:
-        target, nearest = soft_encode(target_low, model.bin_centres, sigma=BIN_STEP)
-        ce = rebalanced_cross_entropy(raw, target, nearest, model.bin_weights, fg[:, 0])
-        if fg_norm is not fg_sum:  # the share's weight -> the mean share's (see above)
-            ce = ce * (fg_sum.clamp(min=1e-6) / fg_norm)
-        # discriminator: real pairs towards 1, generated towards 0
-        opt_d.zero_grad(set_to_none=True)
-        loss_d = lsgan_discriminator_loss(disc(luma_low, target_low),
-                                          disc(luma_low, pred_low.detach()))
-        loss_d.backward()
-        opt_d.step()
-        # generator: the discriminator's gradient flows back through pred_low, not into
-        # the discriminator's weights (frozen, and called outside its parallel wrapper so
-        # that its gradients are not reduced a second time)
-        plain = unwrap(disc)
-        plain.requires_grad_(False)
-        try:
-            adv = lsgan_generator_loss(plain(luma_low, pred_low))
-        finally:
-            plain.requires_grad_(True)
-        loss_g = preset.lambda_ce * ce + preset.lambda_l1 * l1 + preset.lambda_adv * adv
-        losses.update(loss_ce=ce, loss_l1=l1, loss_adv=adv, loss_d=loss_d)
-    opt_g.zero_grad(set_to_none=True)
-    loss_g.backward()
-    opt_g.step()
-    losses["loss_g"] = loss_g
-    return {k: v.detach().float() for k, v in losses.items()}
-
-
-def _batch(images, recipe, indices, epoch, seed, device):
-    """The truth crops of a batch, the network's input made from them, and the luma
-    their target chroma is relative to (all reproducible from the seed)."""
-    rgbs, xs, references = [], [], []
-    for i in indices:
-        rgb = images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
-                            scale_jitter=recipe.scale_jitter, augment=recipe.augment,
-                            gamma_jitter=recipe.gamma_jitter)
-        x, reference, _ = guided_input(rgb, np.random.default_rng([seed, epoch, int(i), 1]),
-                                       users_path=recipe.users_path, hints=recipe.hints)
-        rgbs.append(rgb)
-        xs.append(x)
-        references.append(reference)
-    return tuple(torch.from_numpy(np.stack(a)).to(device) for a in (rgbs, xs, references))
 
 
 def _save_checkpoint(path, model, disc, opt_g, opt_d, epoch, step, info):
@@ -181,33 +37,6 @@ def _save_checkpoint(path, model, disc, opt_g, opt_d, epoch, step, info):
     tmp = f"{path}.tmp"
     torch.save(state, tmp)
     os.replace(tmp, path)
-
-
-def _plot_losses(csv_path, png_path):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    with open(csv_path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows:
-        return
-    fig, ax = plt.subplots(figsize=(7, 4))
-    x = np.arange(len(rows))
-    for name in CSV_COLUMNS[3:-1]:
-        values = np.array([float(r[name]) if r[name] else np.nan for r in rows])
-        if np.isfinite(values).any():
-            k = max(1, len(values) // 100)
-            smooth = np.convolve(np.nan_to_num(values), np.ones(k) / k, mode="valid")
-            ax.plot(x[: len(smooth)], smooth, label=name)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (running mean)")
-    ax.set_yscale("log")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
-    plt.close(fig)
 
 
 def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, crop=None,
@@ -297,12 +126,53 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         procs.close()
 
 
-def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume, seed, workdir,
-           checkpoint_every, overwrite, progress, max_steps):
-    from tqdm import tqdm
+@dataclass(eq=False)
+class _Run:
+    """The state of a training run: recipe, networks, optimisers, data and where it stands."""
 
-    output = os.fspath(output)
-    check_output_path(output, overwrite=overwrite)
+    recipe: object
+    procs: object
+    model: object
+    disc: object
+    opt_g: object
+    opt_d: object
+    images: object
+    workdir: str
+    seed: int
+    steps_per_epoch: int
+    stop_at: int
+    info: dict
+    epoch: int = 0
+    step: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def total(self):
+        """The length of the learning-rate schedule, in steps."""
+        return self.recipe.epochs * self.steps_per_epoch
+
+    @property
+    def done(self):
+        """Steps done so far."""
+        return self.epoch * self.steps_per_epoch + self.step
+
+    @property
+    def checkpoint_path(self):
+        return os.path.join(self.workdir, "checkpoint.pt")
+
+    @property
+    def csv_path(self):
+        return os.path.join(self.workdir, "losses.csv")
+
+    def save_checkpoint(self, seconds):
+        """Write the checkpoint (rank 0 only calls this)."""
+        self.info["seconds"] = seconds
+        _save_checkpoint(self.checkpoint_path, self.model, self.disc, self.opt_g, self.opt_d,
+                         self.epoch, self.step, self.info)
+
+
+def _checked_recipe(preset, procs, *, epochs, batch_size, crop):
+    """The recipe with its overrides, refused where it cannot be trained."""
     recipe = get_preset(preset, epochs=epochs, batch_size=batch_size, crop=crop)
     if recipe.crop % 16:
         raise ValueError(f"crop must be a multiple of 16, not {recipe.crop}")
@@ -312,16 +182,17 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
         raise ValueError(f"a batch of {recipe.batch_size} cannot be shared evenly by "
                          f"{procs.world_size} processes: choose a multiple of "
                          f"{procs.world_size}")
-    share = recipe.batch_size // procs.world_size
+    return recipe
+
+
+def _setup(procs, recipe, data_dir, output, *, seed, workdir, max_steps):
+    """Read the images, build the networks and optimisers, and make the run's folder."""
     dev = procs.device
-    main = procs.is_main
     split = "fit" if recipe.validation else "train"
     paths = find_images(data_dir, split=split)
     workdir = os.fspath(workdir) if workdir else os.path.splitext(output)[0] + "-run"
-    if main:
-        os.makedirs(workdir, exist_ok=True)
     images = TrainingImages(paths, max_side=recipe.max_side, drop_grey=recipe.drop_grey)
-    model, disc = _build(recipe, images, seed)
+    model, disc = build_networks(recipe, images, seed)
     model.to(dev).train()
     # the bins come from the same data on every process; rank 0's are kept to be sure
     procs.broadcast_(model.bin_centres)
@@ -332,126 +203,156 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
         disc.to(dev).train()
         opt_d = torch.optim.Adam(disc.parameters(), lr=recipe.lr_d, betas=recipe.betas)
     steps_per_epoch = max(1, len(images) // recipe.batch_size)
-    total = recipe.epochs * steps_per_epoch  # the learning-rate schedule's length
-    stop_at = total if max_steps is None else min(total, max_steps)
-    ckpt_path = os.path.join(workdir, "checkpoint.pt")
-    csv_path = os.path.join(workdir, "losses.csv")
-    start_epoch, start_step, elapsed = 0, 0, 0.0
-    if resume is not None:
-        state = torch.load(os.fspath(resume), map_location=dev, weights_only=True)
-        saved = json.loads(state["info"])
-        if saved["recipe"] != json.loads(json.dumps(recipe.as_dict())) or saved["seed"] != seed:
-            raise ValueError(f"checkpoint {resume} was written by another recipe or seed")
-        model.load_state_dict(state["model"])
-        opt_g.load_state_dict(state["opt_g"])
-        if disc is not None:
-            disc.load_state_dict(state["disc"])
-            opt_d.load_state_dict(state["opt_d"])
-        start_epoch, start_step = state["epoch"], state["step"]
-        elapsed = saved.get("seconds", 0.0)
-        log.info(f"resuming at epoch {start_epoch}, step {start_step}")
-    # after loading: the wrappers copy rank 0's weights to the other processes
-    generator = procs.wrap(model.generator)
-    disc_run = procs.wrap(disc) if disc is not None else None
-    done = start_epoch * steps_per_epoch + start_step
-    if main:
-        _trim_csv(csv_path, done)
+    total = recipe.epochs * steps_per_epoch
     info = {"package_version": version, "recipe": recipe.as_dict(), "seed": seed,
             "data": os.path.basename(os.path.normpath(os.fspath(data_dir))), "split": split,
             "n_images": len(images), "device": str(dev), "torch": torch.__version__}
     if procs.distributed:
         info["processes"] = procs.world_size
-    amp = dev.type == "cuda" or recipe.bfloat16
-    stop = []
+    if procs.is_main:
+        os.makedirs(workdir, exist_ok=True)
+    return _Run(recipe, procs, model, disc, opt_g, opt_d, images, workdir, seed,
+                steps_per_epoch, total if max_steps is None else min(total, max_steps), info)
+
+
+def _resume(run, resume):
+    """Load a checkpoint of the same recipe and seed into the run."""
+    state = torch.load(os.fspath(resume), map_location=run.procs.device, weights_only=True)
+    saved = json.loads(state["info"])
+    if (saved["recipe"] != json.loads(json.dumps(run.recipe.as_dict()))
+            or saved["seed"] != run.seed):
+        raise ValueError(f"checkpoint {resume} was written by another recipe or seed")
+    run.model.load_state_dict(state["model"])
+    run.opt_g.load_state_dict(state["opt_g"])
+    if run.disc is not None:
+        run.disc.load_state_dict(state["disc"])
+        run.opt_d.load_state_dict(state["opt_d"])
+    run.epoch, run.step = state["epoch"], state["step"]
+    run.elapsed = saved.get("seconds", 0.0)
+    log.info(f"resuming at epoch {run.epoch}, step {run.step}")
+
+
+def _stop_handlers(procs, stop):
+    """Signal handlers for the run: SIGTERM (and with several processes SIGINT) stop it."""
     if procs.distributed:
         # stop every process after the same step: the request travels with the losses
         def request_stop(signum, frame):
             stop.append(signum)
 
-        handlers = {sig: signal.signal(sig, request_stop)
-                    for sig in (signal.SIGTERM, signal.SIGINT)}
-    else:
-        handlers = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt)}
-    new_file = not os.path.exists(csv_path)
+        return {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    return {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt)}
+
+
+def _one_step(run, generator, disc, order, amp, stop):
+    """Train on the next batch of the epoch; returns the learning rate, the batch's mean
+    losses, and whether every process is to stop."""
+    recipe, procs = run.recipe, run.procs
+    share = recipe.batch_size // procs.world_size
+    batch = order[run.step * recipe.batch_size:(run.step + 1) * recipe.batch_size]
+    batch = batch[procs.rank * share:(procs.rank + 1) * share]
+    rgb, x, reference = training_batch(run.images, recipe, batch, run.epoch, run.seed,
+                                       procs.device)
+    lr = learning_rate(run.done, run.total, recipe.lr)
+    for group in run.opt_g.param_groups:
+        group["lr"] = lr
+    if run.opt_d is not None:
+        for group in run.opt_d.param_groups:
+            group["lr"] = lr * recipe.lr_d / recipe.lr
+    losses = optimisation_step(recipe, run.model, generator, disc, run.opt_g, run.opt_d, rgb,
+                               x, reference, amp, procs)
+    names = sorted(losses)
+    values = torch.stack([losses[k] for k in names])
+    stopping = False
+    if procs.distributed:  # the batch's losses, and whether to stop
+        flag = torch.tensor([float(bool(stop))], device=values.device)
+        values = procs.mean(torch.cat([values, flag]))
+        values, stopping = values[:-1], bool(values[-1] > 0)
+    return lr, dict(zip(names, values.tolist())), stopping
+
+
+def _loop(run, generator, disc, *, checkpoint_every, progress):
+    """The epochs of the run, from where it stands to its end (or ``max_steps``)."""
+    from tqdm import tqdm
+
+    main, recipe = run.procs.is_main, run.recipe
+    amp = run.procs.device.type == "cuda" or recipe.bfloat16
+    stop = []
+    handlers = _stop_handlers(run.procs, stop)
+    new_file = not os.path.exists(run.csv_path)
     t0 = time.monotonic()
-    bar = tqdm(total=stop_at, initial=done, disable=not (progress and main), unit="step",
-               desc=f"train {recipe.name}")
-    epoch, step = start_epoch, start_step
+    seconds = lambda: run.elapsed + time.monotonic() - t0  # noqa: E731
+    bar = tqdm(total=run.stop_at, initial=run.done, disable=not (progress and main),
+               unit="step", desc=f"train {recipe.name}")
     try:
-        with open(csv_path, "a", newline="") if main else contextlib.nullcontext() as handle:
+        with open(run.csv_path, "a", newline="") if main else contextlib.nullcontext() as handle:
             writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS) if main else None
             if main and new_file:
                 writer.writeheader()
-            while epoch < recipe.epochs and done < stop_at:
-                shuffle = torch.Generator().manual_seed(seed * 100003 + epoch)
-                order = torch.randperm(len(images), generator=shuffle)
-                while step < steps_per_epoch and done < stop_at:
-                    batch = order[step * recipe.batch_size:(step + 1) * recipe.batch_size]
-                    batch = batch[procs.rank * share:(procs.rank + 1) * share]
-                    rgb, x, reference = _batch(images, recipe, batch, epoch, seed, dev)
-                    lr = _lr_at(done, total, recipe.lr)
-                    for group in opt_g.param_groups:
-                        group["lr"] = lr
-                    if opt_d is not None:
-                        for group in opt_d.param_groups:
-                            group["lr"] = lr * recipe.lr_d / recipe.lr
-                    losses = _step(recipe, model, generator, disc_run, opt_g, opt_d, rgb, x,
-                                   reference, amp, procs)
-                    names = sorted(losses)
-                    values = torch.stack([losses[k] for k in names])
-                    if procs.distributed:  # the batch's losses, and whether to stop
-                        flag = torch.tensor([float(bool(stop))], device=values.device)
-                        values = procs.mean(torch.cat([values, flag]))
-                        values, stopping = values[:-1], bool(values[-1] > 0)
-                    else:
-                        stopping = False
-                    losses = dict(zip(names, values.tolist()))
-                    step += 1
-                    done += 1
+            while run.epoch < recipe.epochs and run.done < run.stop_at:
+                shuffle = torch.Generator().manual_seed(run.seed * 100003 + run.epoch)
+                order = torch.randperm(len(run.images), generator=shuffle)
+                while run.step < run.steps_per_epoch and run.done < run.stop_at:
+                    lr, losses, stopping = _one_step(run, generator, disc, order, amp, stop)
+                    run.step += 1
                     if main:
-                        row = {"epoch": epoch, "step": done, "lr": f"{lr:.3g}",
-                               "seconds": f"{elapsed + time.monotonic() - t0:.1f}"}
-                        row.update({k: f"{v:.5g}" for k, v in losses.items()})
-                        writer.writerow(row)
+                        row = {"epoch": run.epoch, "step": run.done, "lr": f"{lr:.3g}",
+                               "seconds": f"{seconds():.1f}"}
+                        writer.writerow(row | {k: f"{v:.5g}" for k, v in losses.items()})
                     bar.update(1)
                     bar.set_postfix(loss=f"{losses['loss_g']:.3g}", refresh=False)
                     if stopping:
                         raise _Interrupted()
-                if step >= steps_per_epoch:
-                    epoch, step = epoch + 1, 0
+                if run.step >= run.steps_per_epoch:
+                    run.epoch, run.step = run.epoch + 1, 0
                     if main:
                         handle.flush()
-                    if main and (epoch % checkpoint_every == 0 or epoch == recipe.epochs):
-                        info["seconds"] = elapsed + time.monotonic() - t0
-                        _save_checkpoint(ckpt_path, model, disc, opt_g, opt_d, epoch, 0, info)
+                    if main and (run.epoch % checkpoint_every == 0
+                                 or run.epoch == recipe.epochs):
+                        run.save_checkpoint(seconds())
     except (KeyboardInterrupt, _Interrupted):
         if main:
-            info["seconds"] = elapsed + time.monotonic() - t0
-            _save_checkpoint(ckpt_path, model, disc, opt_g, opt_d, epoch, step, info)
-            log.warning(f"interrupted: checkpoint written to {ckpt_path}; continue with "
-                        f"--resume {ckpt_path}")
-        procs.barrier()
+            run.save_checkpoint(seconds())
+            log.warning(f"interrupted: checkpoint written to {run.checkpoint_path}; continue "
+                        f"with --resume {run.checkpoint_path}")
+        run.procs.barrier()
         raise KeyboardInterrupt from None
     finally:
         bar.close()
         for sig, previous in handlers.items():
             signal.signal(sig, previous)
-    info["seconds"] = round(elapsed + time.monotonic() - t0, 1)
-    info["epochs_done"] = epoch + step / steps_per_epoch
-    info["steps"] = done
-    if main:
-        _finish(recipe, model, disc, opt_g, opt_d, epoch, step, info, data_dir=data_dir,
-                workdir=workdir, output=output, overwrite=overwrite)
+    run.elapsed = seconds()
+
+
+def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume, seed, workdir,
+           checkpoint_every, overwrite, progress, max_steps):
+    """`train` on the processes ``procs``: check, set up, resume, loop, finish."""
+    output = os.fspath(output)
+    check_output_path(output, overwrite=overwrite)
+    recipe = _checked_recipe(preset, procs, epochs=epochs, batch_size=batch_size, crop=crop)
+    run = _setup(procs, recipe, data_dir, output, seed=seed, workdir=workdir,
+                 max_steps=max_steps)
+    if resume is not None:
+        _resume(run, resume)
+    if procs.is_main:
+        trim_csv(run.csv_path, run.done)
+    # after loading: the wrappers copy rank 0's weights to the other processes
+    generator = procs.wrap(run.model.generator)
+    disc = procs.wrap(run.disc) if run.disc is not None else None
+    _loop(run, generator, disc, checkpoint_every=checkpoint_every, progress=progress)
+    run.info["seconds"] = round(run.elapsed, 1)
+    run.info["epochs_done"] = run.epoch + run.step / run.steps_per_epoch
+    run.info["steps"] = run.done
+    if procs.is_main:
+        _finish(run, data_dir=data_dir, output=output, overwrite=overwrite)
     procs.barrier()  # the others wait for rank 0's files
-    return procs.broadcast_object(info)
+    return procs.broadcast_object(run.info)
 
 
-def _finish(recipe, model, disc, opt_g, opt_d, epoch, step, info, *, data_dir, workdir, output,
-            overwrite):
+def _finish(run, *, data_dir, output, overwrite):
     """The last checkpoint, the loss plot, the decoding choice and the model file."""
-    _save_checkpoint(os.path.join(workdir, "checkpoint.pt"), model, disc, opt_g, opt_d, epoch,
-                     step, info)
-    _plot_losses(os.path.join(workdir, "losses.csv"), os.path.join(workdir, "losses.png"))
+    recipe, model, info = run.recipe, run.model, run.info
+    run.save_checkpoint(info["seconds"])
+    plot_losses(run.csv_path, os.path.join(run.workdir, "losses.png"))
     model.eval()
     if recipe.validation and recipe.head == "classify":
         try:
@@ -474,13 +375,3 @@ def _raise_interrupt(signum, frame):
     raise _Interrupted()
 
 
-def _trim_csv(csv_path, steps):
-    """Keep only the rows of steps already done (for an exact resume)."""
-    if not os.path.exists(csv_path):
-        return
-    with open(csv_path, newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if int(r["step"]) <= steps]
-    with open(csv_path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
