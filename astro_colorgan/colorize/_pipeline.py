@@ -115,7 +115,7 @@ def _predict(model, x, context):
     ny, nx = x.shape[1:]
     padded, _ = pad_to_multiple(x[None])
     raw = model.generator(padded, context)
-    full = model.decode(raw, padded[:, :1], measured=model.measured_weight(padded))
+    full = model.decode(raw, padded)
     return full[0, :, :ny, :nx].float()
 
 

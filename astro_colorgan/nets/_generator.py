@@ -24,6 +24,8 @@ Two heads exist:
 The chroma predicted is the *relative chroma* (see `~astro_colorgan.nets.relative_chroma`).
 """
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -91,7 +93,14 @@ class ChromaUNet(nn.Module):
         self.up2 = nn.Sequential(conv_block(4 * w + 2 * w + n_hints, 2 * w),
                                  ResidualBlock(2 * w))  # 1/4
         out = self.n_bins if head == "classify" else 2
-        self.head = nn.Conv2d(2 * w, out, 1)
+        # a guided classifier also outputs the gate of its hints' prior (see
+        # `~astro_colorgan.nets.ColorModel.guided_logits`), starting at softplus(x) = 1
+        self.gated = self.hints and head == "classify"
+        self.head = nn.Conv2d(2 * w, out + int(self.gated), 1)
+        if self.gated:
+            with torch.no_grad():
+                self.head.weight[out:].zero_()
+                self.head.bias[out:] = math.log(math.e - 1)
 
     @property
     def in_channels(self):
@@ -139,7 +148,8 @@ class ChromaUNet(nn.Module):
         Returns
         -------
         out : `torch.Tensor`
-            ``(batch, n_bins, ny/4, nx/4)`` logits (``classify``) or
+            ``(batch, n_bins, ny/4, nx/4)`` logits (``classify``; a guided
+            one adds a last plane, the gate of its hints' prior) or
             ``(batch, 2, ny/4, nx/4)`` relative chroma (``regress``).
         """
         if x.shape[-1] % SIZE_MULTIPLE or x.shape[-2] % SIZE_MULTIPLE:

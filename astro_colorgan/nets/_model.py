@@ -10,7 +10,7 @@ from torch import nn
 
 from ._color import absolute_chroma
 from ._generator import CHROMA_STRIDE, ChromaUNet
-from ._quantize import annealed_mean
+from ._quantize import BIN_STEP, annealed_mean
 
 __all__ = ["ColorModel", "save_model", "load_model", "file_sha256", "resolve_device"]
 
@@ -70,6 +70,39 @@ class ColorModel(nn.Module):
         """Whether the model takes measured colour as hints (bool)."""
         return self.generator.hints
 
+    def guided_logits(self, raw, x):
+        """The bin logits of a guided model: the network's plus the prior of its hints.
+
+        Where colour is measured (hint weight ``w``), the logit of each bin
+        gains ``w * g * -|c_k - u|^2 / (2 * BIN_STEP^2)``: ``u`` the measured
+        relative chroma and ``g >= 0`` a gate the network predicts for every
+        pixel (its last output plane; 1 at initialisation). Measured colour
+        thus reaches the output directly, and the network learns where to
+        trust it and where (below the colour frame's resolution) to correct
+        it. Where nothing is measured the logits are the network's own. The
+        output of other models is returned as it is.
+
+        Parameters
+        ----------
+        raw : `torch.Tensor`
+            The generator's output for ``x``.
+        x : `torch.Tensor`
+            ``(batch, C, ny, nx)`` the generator's input.
+
+        Returns
+        -------
+        `torch.Tensor`
+            ``(batch, n_bins, ny/4, nx/4)`` logits.
+        """
+        if not self.generator.gated:
+            return raw
+        planes = F.avg_pool2d(x[:, 1:4].to(raw.dtype), CHROMA_STRIDE)
+        weight = planes[:, 2:3]
+        hint = planes[:, :2] / weight.clamp(min=1e-3)
+        d2 = ((self.bin_centres[None, :, :, None, None] - hint[:, None]) ** 2).sum(2)
+        gate = F.softplus(raw[:, -1:]) * weight
+        return raw[:, :-1] - gate * d2 / (2 * BIN_STEP ** 2)
+
     def relative_lowres(self, raw, temperature=None):
         """Relative chroma at 1/4 resolution from the generator's raw output (no saturation).
 
@@ -85,7 +118,7 @@ class ColorModel(nn.Module):
         t = self.temperature if temperature is None else temperature
         return annealed_mean(raw, self.bin_centres, t)
 
-    def decode(self, raw, luma, temperature=None, saturation=None, measured=None):
+    def decode(self, raw, x, temperature=None, saturation=None):
         """Full-resolution chroma from the generator's raw output.
 
         The relative chroma is upsampled to the full resolution and multiplied
@@ -94,17 +127,16 @@ class ColorModel(nn.Module):
         Parameters
         ----------
         raw : `torch.Tensor`
-            Generator output for ``luma``.
-        luma : `torch.Tensor`
-            ``(batch, 1, ny, nx)`` luma the generator saw (its first input plane).
+            Generator output for ``x``.
+        x : `torch.Tensor`
+            ``(batch, C, ny, nx)`` the generator's input: the luma, then the
+            hint planes of a guided model.
         temperature : float, optional
             Decoding temperature (default: the model's).
         saturation : float, optional
-            Factor on the relative chroma (default: the model's).
-        measured : `torch.Tensor`, optional
-            ``(batch, 1, ny, nx)`` weight of measured colour (the hint weight):
-            the saturation factor applies only to predicted colour, so that
-            measured colour is not amplified.
+            Factor on the relative chroma (default: the model's); it applies
+            to predicted colour only, not where colour was measured (the hint
+            weight), so that measured colour is not amplified.
 
         Returns
         -------
@@ -112,23 +144,18 @@ class ColorModel(nn.Module):
             ``(batch, 2, ny, nx)`` Cb, Cr.
         """
         gain = self.saturation if saturation is None else saturation
-        low = self.relative_lowres(raw, temperature)
-        if measured is None:
-            low = gain * low
+        low = self.relative_lowres(self.guided_logits(raw, x), temperature)
+        if self.hints:
+            low = low * (gain + (1 - gain) * F.avg_pool2d(x[:, 3:4], CHROMA_STRIDE))
         else:
-            low = low * (gain + (1 - gain) * F.avg_pool2d(measured, CHROMA_STRIDE))
+            low = gain * low
         up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear", align_corners=False)
-        return absolute_chroma(up, luma)
-
-    def measured_weight(self, x):
-        """The hint-weight plane of an input ``(batch, C, ny, nx)``, or None (see `decode`)."""
-        return x[:, 3:4] if self.hints else None
+        return absolute_chroma(up, x[:, :1])
 
     def forward(self, x, context=None, temperature=None):
         """Full-resolution chroma ``(batch, 2, ny, nx)`` for input ``(batch, C, ny, nx)``
         (the luma, then the hint planes of a guided model)."""
-        return self.decode(self.generator(x, context), x[:, :1], temperature,
-                           measured=self.measured_weight(x))
+        return self.decode(self.generator(x, context), x, temperature)
 
 
 def file_sha256(path):

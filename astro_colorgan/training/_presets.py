@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, replace
 __all__ = ["Preset", "PRESETS", "get_preset"]
 
 #: Length of the ``guided`` recipe, in epochs.
-GUIDED_EPOCHS = 45
+GUIDED_EPOCHS = 40
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ PRESETS = {
     # added with zero weights, trained on in every hint mode, half of the crops through
     # the users' path (linear data and the default display scaling)
     "guided": Preset(name="guided", hints=True, users_path=0.5, init="single-band",
-                     epochs=GUIDED_EPOCHS, lr=2e-4),
+                     epochs=GUIDED_EPOCHS, lr=1e-4),
 }
 
 

@@ -71,9 +71,9 @@ def initialised_model(preset):
     for key, value in start.state_dict().items():
         if state[key].shape == value.shape:
             state[key] = value
-        else:  # input planes of the hints added: the others' weights kept
+        else:  # planes of the hints added: the others' weights kept
             state[key] = state[key].clone()
-            state[key][:, :value.shape[1]] = value
+            state[key][tuple(slice(0, n) for n in value.shape)] = value
     model.load_state_dict(state)
     log.info(f"started from {os.path.basename(os.fspath(path))}")
     return model
@@ -119,16 +119,17 @@ def optimisation_step(preset, model, generator, disc, opt_g, opt_d, rgb, x, refe
     with torch.autocast(device_type=rgb.device.type, dtype=torch.bfloat16, enabled=amp):
         raw = generator(x)
     raw = raw.float()
-    pred_low = model.relative_lowres(raw)
+    logits = model.guided_logits(raw, x)
+    pred_low = model.relative_lowres(logits)
     l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg_norm)
     if preset.loss == "l2rgb":
-        pred = model.decode(raw, x[:, :1])
+        pred = model.decode(raw, x)
         loss_g = losses["loss_l2"] = F.mse_loss(chroma_to_rgb(x[:, 0], pred, axis=1), rgb)
     elif preset.loss == "l1":
         loss_g = losses["loss_l1"] = l1
     else:
         target, nearest = soft_encode(target_low, model.bin_centres, sigma=BIN_STEP)
-        ce = rebalanced_cross_entropy(raw, target, nearest, model.bin_weights, fg[:, 0])
+        ce = rebalanced_cross_entropy(logits, target, nearest, model.bin_weights, fg[:, 0])
         if fg_norm is not fg_sum:  # the share's weight -> the mean share's (see above)
             ce = ce * (fg_sum.clamp(min=1e-6) / fg_norm)
         # discriminator: real pairs towards 1, generated towards 0

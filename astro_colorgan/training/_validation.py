@@ -58,7 +58,7 @@ def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
             raw = model.generator(padded)
         for t, s in pairs:
             with torch.no_grad():
-                full = model.decode(raw, padded[:, :1], t, s)[0, :, :ny, :nx].cpu().numpy()
+                full = model.decode(raw, padded, t, s)[0, :, :ny, :nx].cpu().numpy()
             pred = chroma_to_rgb(luma, np.moveaxis(full, 0, -1))
             m = image_metrics(rgb, pred)
             scores[(t, s)].append((m["de00_coloured"], m["colourfulness_ratio"]))
