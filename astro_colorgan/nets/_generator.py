@@ -24,8 +24,6 @@ Two heads exist:
 The chroma predicted is the *relative chroma* (see `~astro_colorgan.nets.relative_chroma`).
 """
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -39,6 +37,8 @@ __all__ = ["ChromaUNet", "CHROMA_STRIDE", "SIZE_MULTIPLE", "HINT_CHANNELS"]
 CHROMA_STRIDE = 4
 #: Input sizes must be multiples of this (the depth of the U-Net).
 SIZE_MULTIPLE = 16
+#: Initial logit of the gate of measured colour (sigmoid: 0.95).
+GATE_START = 3.0
 #: The hint planes of a guided generator, after the luma: measured relative chroma
 #: (Cb, Cr) / (Y + eps) of the colour frames on the luma's grid (0 where none),
 #: their weight in [0, 1] (coverage), log2 of how much coarser than the luma the
@@ -93,14 +93,15 @@ class ChromaUNet(nn.Module):
         self.up2 = nn.Sequential(conv_block(4 * w + 2 * w + n_hints, 2 * w),
                                  ResidualBlock(2 * w))  # 1/4
         out = self.n_bins if head == "classify" else 2
-        # a guided classifier also outputs the gate of its hints' prior (see
-        # `~astro_colorgan.nets.ColorModel.guided_logits`), starting at softplus(x) = 1
+        # a guided classifier also outputs the gate of the measured colour (see
+        # `~astro_colorgan.nets.ColorModel.relative_lowres`), starting near 1: the
+        # measured colour is taken as it is until training teaches where to correct it
         self.gated = self.hints and head == "classify"
         self.head = nn.Conv2d(2 * w, out + int(self.gated), 1)
         if self.gated:
             with torch.no_grad():
                 self.head.weight[out:].zero_()
-                self.head.bias[out:] = math.log(math.e - 1)
+                self.head.bias[out:] = GATE_START
 
     @property
     def in_channels(self):
@@ -149,7 +150,7 @@ class ChromaUNet(nn.Module):
         -------
         out : `torch.Tensor`
             ``(batch, n_bins, ny/4, nx/4)`` logits (``classify``; a guided
-            one adds a last plane, the gate of its hints' prior) or
+            one adds a last plane, the logit of the gate of measured colour) or
             ``(batch, 2, ny/4, nx/4)`` relative chroma (``regress``).
         """
         if x.shape[-1] % SIZE_MULTIPLE or x.shape[-2] % SIZE_MULTIPLE:

@@ -10,7 +10,7 @@ from torch import nn
 
 from ._color import absolute_chroma
 from ._generator import CHROMA_STRIDE, ChromaUNet
-from ._quantize import BIN_STEP, annealed_mean
+from ._quantize import annealed_mean
 
 __all__ = ["ColorModel", "save_model", "load_model", "file_sha256", "resolve_device"]
 
@@ -70,41 +70,21 @@ class ColorModel(nn.Module):
         """Whether the model takes measured colour as hints (bool)."""
         return self.generator.hints
 
-    def guided_logits(self, raw, x):
-        """The bin logits of a guided model: the network's plus the prior of its hints.
+    def bin_logits(self, raw):
+        """The logits over the chroma bins in the generator's raw output (``classify``)."""
+        return raw[:, :-1] if self.generator.gated else raw
 
-        Where colour is measured (hint weight ``w``), the logit of each bin
-        gains ``w * g * -|c_k - u|^2 / (2 * BIN_STEP^2)``: ``u`` the measured
-        relative chroma and ``g >= 0`` a gate the network predicts for every
-        pixel (its last output plane; 1 at initialisation). Measured colour
-        thus reaches the output directly, and the network learns where to
-        trust it and where (below the colour frame's resolution) to correct
-        it. Where nothing is measured the logits are the network's own. The
-        output of other models is returned as it is.
+    def relative_lowres(self, raw, temperature=None, x=None, gain=1.0):
+        """Relative chroma at 1/4 resolution from the generator's raw output.
 
-        Parameters
-        ----------
-        raw : `torch.Tensor`
-            The generator's output for ``x``.
-        x : `torch.Tensor`
-            ``(batch, C, ny, nx)`` the generator's input.
-
-        Returns
-        -------
-        `torch.Tensor`
-            ``(batch, n_bins, ny/4, nx/4)`` logits.
-        """
-        if not self.generator.gated:
-            return raw
-        planes = F.avg_pool2d(x[:, 1:4].to(raw.dtype), CHROMA_STRIDE)
-        weight = planes[:, 2:3]
-        hint = planes[:, :2] / weight.clamp(min=1e-3)
-        d2 = ((self.bin_centres[None, :, :, None, None] - hint[:, None]) ** 2).sum(2)
-        gate = F.softplus(raw[:, -1:]) * weight
-        return raw[:, :-1] - gate * d2 / (2 * BIN_STEP ** 2)
-
-    def relative_lowres(self, raw, temperature=None):
-        """Relative chroma at 1/4 resolution from the generator's raw output (no saturation).
+        For a guided model given its input ``x``, the measured colour enters
+        here: where colour is measured (hint weight ``w``) the output is
+        ``g u_measured + (1 - g) u_network`` with ``g = w sigmoid(gate)``, the
+        gate a plane the network predicts for every pixel (0.95 at
+        initialisation). Measured colour thus reaches the output as it is, and
+        the network learns where to correct it (below the colour frame's
+        resolution, where a filter is missing) and predicts all of it where
+        nothing is measured.
 
         Parameters
         ----------
@@ -112,11 +92,27 @@ class ColorModel(nn.Module):
             Generator output.
         temperature : float, optional
             Decoding temperature (default: the model's).
+        x : `torch.Tensor`, optional
+            The generator's input ``(batch, C, ny, nx)`` (a guided model's hints).
+        gain : float
+            Factor on the network's own (predicted) relative chroma.
+
+        Returns
+        -------
+        `torch.Tensor`
+            ``(batch, 2, ny/4, nx/4)``.
         """
         if self.head == "regress":
-            return raw
+            return gain * raw
         t = self.temperature if temperature is None else temperature
-        return annealed_mean(raw, self.bin_centres, t)
+        predicted = gain * annealed_mean(self.bin_logits(raw), self.bin_centres, t)
+        if not self.generator.gated or x is None:
+            return predicted
+        planes = F.avg_pool2d(x[:, 1:4].to(raw.dtype), CHROMA_STRIDE)
+        weight = planes[:, 2:3]
+        measured = planes[:, :2] / weight.clamp(min=1e-3)
+        gate = weight * torch.sigmoid(raw[:, -1:])
+        return gate * measured + (1 - gate) * predicted
 
     def decode(self, raw, x, temperature=None, saturation=None):
         """Full-resolution chroma from the generator's raw output.
@@ -134,9 +130,9 @@ class ColorModel(nn.Module):
         temperature : float, optional
             Decoding temperature (default: the model's).
         saturation : float, optional
-            Factor on the relative chroma (default: the model's); it applies
-            to predicted colour only, not where colour was measured (the hint
-            weight), so that measured colour is not amplified.
+            Factor on the predicted relative chroma (default: the model's); it
+            does not apply to measured colour (see `relative_lowres`), which is
+            not amplified.
 
         Returns
         -------
@@ -144,11 +140,7 @@ class ColorModel(nn.Module):
             ``(batch, 2, ny, nx)`` Cb, Cr.
         """
         gain = self.saturation if saturation is None else saturation
-        low = self.relative_lowres(self.guided_logits(raw, x), temperature)
-        if self.hints:
-            low = low * (gain + (1 - gain) * F.avg_pool2d(x[:, 3:4], CHROMA_STRIDE))
-        else:
-            low = gain * low
+        low = self.relative_lowres(raw, temperature, x, gain)
         up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear", align_corners=False)
         return absolute_chroma(up, x[:, :1])
 

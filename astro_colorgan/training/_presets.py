@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, replace
 __all__ = ["Preset", "PRESETS", "get_preset"]
 
 #: Length of the ``guided`` recipe, in epochs.
-GUIDED_EPOCHS = 40
+GUIDED_EPOCHS = 30
 
 
 @dataclass(frozen=True)

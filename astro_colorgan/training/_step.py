@@ -119,8 +119,7 @@ def optimisation_step(preset, model, generator, disc, opt_g, opt_d, rgb, x, refe
     with torch.autocast(device_type=rgb.device.type, dtype=torch.bfloat16, enabled=amp):
         raw = generator(x)
     raw = raw.float()
-    logits = model.guided_logits(raw, x)
-    pred_low = model.relative_lowres(logits)
+    pred_low = model.relative_lowres(raw, x=x)
     l1 = ((pred_low - target_low).abs() * fg).sum() / (2 * fg_norm)
     if preset.loss == "l2rgb":
         pred = model.decode(raw, x)
@@ -129,7 +128,8 @@ def optimisation_step(preset, model, generator, disc, opt_g, opt_d, rgb, x, refe
         loss_g = losses["loss_l1"] = l1
     else:
         target, nearest = soft_encode(target_low, model.bin_centres, sigma=BIN_STEP)
-        ce = rebalanced_cross_entropy(logits, target, nearest, model.bin_weights, fg[:, 0])
+        ce = rebalanced_cross_entropy(model.bin_logits(raw), target, nearest, model.bin_weights,
+                                      fg[:, 0])
         if fg_norm is not fg_sum:  # the share's weight -> the mean share's (see above)
             ce = ce * (fg_sum.clamp(min=1e-6) / fg_norm)
         # discriminator: real pairs towards 1, generated towards 0
