@@ -8,7 +8,8 @@ from astropy import log
 from astropy.visualization import BaseInterval, BaseStretch
 
 from ..io import fits_cube_writer, open_image_rows, provenance_history, read_image
-from ..nets import file_sha256, load_model, resolve_device, rgb_to_luma
+from ..colorspace import rgb_to_luma
+from ..nets import file_sha256, load_model, resolve_device
 from ._hints import MeasuredColour, measured_colour
 from ._pipeline import InputRows, run
 from ._result import ColorizedImage, colorized_header

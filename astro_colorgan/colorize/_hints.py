@@ -9,28 +9,9 @@ import numpy as np
 from astropy.io import fits
 
 from ..io import ImageData, read_image
-from ..nets import LUMA_EPS, RELATIVE_CHROMA_MAX, rgb_to_chroma, rgb_to_luma
+from ..colorspace import LUMA_EPS, RELATIVE_CHROMA_MAX, rgb_to_chroma, rgb_to_luma
 
-__all__ = ["MeasuredColour", "measured_colour", "colour_hints", "mean_green"]
-
-
-def mean_green(rgb, axis=0):
-    """The colour image with its green replaced by the mean of blue and red (``stack``'s rule
-    for two filters).
-
-    Parameters
-    ----------
-    rgb : `numpy.ndarray`
-        R, G, B on ``axis``.
-    axis : int
-        The channel axis.
-
-    Returns
-    -------
-    `numpy.ndarray`
-    """
-    r, _, b = np.moveaxis(rgb, axis, 0)
-    return np.moveaxis(np.stack([r, 0.5 * (r + b), b]), 0, axis)
+__all__ = ["MeasuredColour", "measured_colour", "colour_hints"]
 
 
 def colour_hints(colour, weight, *, coarseness=1.0, two_band=False):

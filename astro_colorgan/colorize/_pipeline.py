@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..nets import LUMA_WEIGHTS, chroma_to_rgb
+from ..colorspace import LUMA_WEIGHTS, chroma_to_rgb
 from ._core import dihedral, frozen_normalisation, pad_to_multiple, undo_dihedral
 from ._scaling import BAND_ROWS
 from ._tiling import tile_rows

@@ -1,6 +1,6 @@
 """Colour composites of several filters: channel mixing, stretches and `stack`."""
 
-from ._channels import channel_matrix, mix_channels
+from ._channels import channel_matrix, mean_green, mix_channels
 from ._plot import plot_rgb
 from ._stack import CompositeImage, stack
 from ._stretch import (
@@ -18,6 +18,7 @@ __all__ = [
     "SkyPercentileInterval",
     "channel_matrix",
     "check_interval",
+    "mean_green",
     "mix_channels",
     "plot_rgb",
     "resolve_stretch",

@@ -4,7 +4,7 @@ import colorsys
 
 import numpy as np
 
-__all__ = ["channel_matrix", "mix_block", "mix_channels", "weighted_matrix"]
+__all__ = ["channel_matrix", "mean_green", "mix_block", "mix_channels", "weighted_matrix"]
 
 
 def channel_matrix(n_filters):
@@ -122,3 +122,22 @@ def weighted_matrix(n_filters, *, matrix=None, weights=None):
     if weights.shape != (n_filters,):
         raise ValueError(f"{weights.size} weight(s) given for {n_filters} filter(s)")
     return matrix * weights[None, :]
+
+
+def mean_green(rgb, axis=0):
+    """The colour image with its green replaced by the mean of blue and red (``stack``'s rule
+    for two filters).
+
+    Parameters
+    ----------
+    rgb : `numpy.ndarray`
+        R, G, B on ``axis``.
+    axis : int
+        The channel axis.
+
+    Returns
+    -------
+    `numpy.ndarray`
+    """
+    r, _, b = np.moveaxis(rgb, axis, 0)
+    return np.moveaxis(np.stack([r, 0.5 * (r + b), b]), 0, axis)

@@ -8,7 +8,7 @@ from astropy import log
 
 from ..datasets import find_images, is_coloured, read_color_image
 from ..io import check_output_path
-from ..nets import rgb_to_luma
+from ..colorspace import rgb_to_luma
 from ._modes import (BASELINES, HINT_MODES, PATHS, baseline, colour_alone, model_prediction,
                      users_path_data)
 from ._metrics import METRIC_NAMES, _standard_error, image_metrics, mean_metrics, standard_errors

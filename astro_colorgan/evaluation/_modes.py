@@ -25,8 +25,8 @@ CIELAB L* is replaced by the truth's before the metrics.
 
 import numpy as np
 
-from ..colorize import MeasuredColour, mean_green
-from ..nets import rgb_to_luma
+from ..colorspace import rgb_to_luma
+from ..composite import mean_green
 
 __all__ = ["HINT_MODES", "PATHS", "BASELINES", "lrgb_frame", "classical_lrgb", "baseline",
            "users_path_data", "colour_alone", "model_prediction"]
@@ -127,6 +127,8 @@ def model_prediction(colorizer, truth, mode, data):
     `numpy.ndarray`
         ``(ny, nx, 3)`` RGB.
     """
+    from ..colorize import MeasuredColour
+
     if mode == "two-band":
         return colorizer.complete(mean_green(truth, axis=-1))
     colour = None

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._color import absolute_chroma
+from ..colorspace import absolute_chroma
 from ._generator import CHROMA_STRIDE, ChromaUNet
 from ._quantize import annealed_mean
 

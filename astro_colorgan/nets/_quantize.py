@@ -15,6 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..colorspace import RELATIVE_CHROMA_MAX
+
 __all__ = [
     "BIN_STEP",
     "RELATIVE_CHROMA_MAX",
@@ -27,8 +29,6 @@ __all__ = [
 
 #: Width of a bin of relative chroma (see `~astro_colorgan.nets.relative_chroma`).
 BIN_STEP = 0.1
-#: Relative chroma is clipped to [-RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX].
-RELATIVE_CHROMA_MAX = 2.5
 
 def _n_side(step, limit):
     return int(round(2 * limit / step)) + 1

@@ -21,8 +21,9 @@ import math
 
 import numpy as np
 
-from ..colorize import colour_hints, mean_green
-from ..nets import rgb_to_luma
+from ..colorize import colour_hints
+from ..composite import mean_green
+from ..colorspace import rgb_to_luma
 
 __all__ = ["HINT_MODES", "guided_input", "users_path_luma"]
 

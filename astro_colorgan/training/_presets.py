@@ -118,9 +118,9 @@ PRESETS = {
     # the default generator body regressing chroma with L1 alone (no adversarial term)
     "l1-only": Preset(name="l1-only", head="regress", loss="l1", betas=(0.9, 0.999),
                       validation=False),
-    # the guided colorizer (the shipped default): the single-band model, its hint planes
-    # added with zero weights, trained on in every hint mode, half of the crops through
-    # the users' path (linear data and the default display scaling)
+    # the guided colorizer (the shipped default): the single-band model with hint planes
+    # and a gate of measured colour added, trained in every hint mode at a lower rate,
+    # half of the crops through the users' path (linear data, the default display scaling)
     "guided": Preset(name="guided", hints=True, users_path=0.5, init="single-band",
                      epochs=GUIDED_EPOCHS, lr=1e-4),
 }

@@ -112,7 +112,8 @@ class TrainingImages:
         weights : `numpy.ndarray`
             ``(n,)`` foreground weights.
         """
-        from ..nets import foreground_weight, relative_chroma, rgb_to_chroma, rgb_to_luma
+        from ..colorspace import (foreground_weight, relative_chroma, rgb_to_chroma,
+                                  rgb_to_luma)
 
         values, weights = [], []
         for img in self.images:

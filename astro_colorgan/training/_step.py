@@ -8,11 +8,11 @@ import torch
 import torch.nn.functional as F
 from astropy import log
 
-from ..nets import (BIN_STEP, CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel,
-                    PatchDiscriminator, chroma_histogram, chroma_to_rgb, foreground_weight,
+from ..colorspace import (RELATIVE_CHROMA_MAX, chroma_to_rgb, foreground_weight, relative_chroma,
+                          rgb_to_chroma, rgb_to_luma)
+from ..nets import (BIN_STEP, CHROMA_STRIDE, ColorModel, PatchDiscriminator, chroma_histogram,
                     load_model, lsgan_discriminator_loss, lsgan_generator_loss,
-                    rebalanced_cross_entropy, rebalancing_weights, relative_chroma,
-                    rgb_to_chroma, rgb_to_luma, select_bins, soft_encode)
+                    rebalanced_cross_entropy, rebalancing_weights, select_bins, soft_encode)
 from ._distributed import unwrap
 from ._inputs import guided_input
 

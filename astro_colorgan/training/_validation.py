@@ -6,7 +6,7 @@ import torch
 from ..colorize import pad_to_multiple
 from ..datasets import is_coloured, read_color_image
 from ..evaluation._metrics import image_metrics
-from ..nets import chroma_to_rgb, rgb_to_luma
+from ..colorspace import chroma_to_rgb, rgb_to_luma
 
 __all__ = ["choose_temperature", "TEMPERATURES", "SATURATIONS", "COLOURFULNESS_BAND"]
 

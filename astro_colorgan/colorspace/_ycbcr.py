@@ -14,16 +14,20 @@ hue-and-saturation that does not depend on brightness; ``(Cb, Cr) = u (Y + LUMA_
 puts it back under the full-resolution luma.
 
 All functions work on `numpy.ndarray` or `torch.Tensor`, channel axis given by
-``axis`` (``-1`` for ``(ny, nx, 3)`` images, ``1`` for ``(batch, 3, ny, nx)``).
+``axis`` (``-1`` for ``(ny, nx, 3)`` images, ``1`` for ``(batch, 3, ny, nx)``);
+this module needs no torch (it imports it only when given a tensor), so that
+evaluation and batch work can compute a luma without loading it.
 """
 
 import numpy as np
 
-__all__ = ["LUMA_WEIGHTS", "LUMA_EPS", "rgb_to_luma", "rgb_to_chroma", "chroma_to_rgb",
-           "relative_chroma", "absolute_chroma", "foreground_weight", "rgb_to_lab"]
+__all__ = ["LUMA_WEIGHTS", "LUMA_EPS", "RELATIVE_CHROMA_MAX", "rgb_to_luma", "rgb_to_chroma",
+           "chroma_to_rgb", "relative_chroma", "absolute_chroma", "foreground_weight"]
 
 #: Softening of the luma in the relative chroma ``u = (Cb, Cr) / (Y + LUMA_EPS)``.
 LUMA_EPS = 0.02
+#: Relative chroma is clipped to [-RELATIVE_CHROMA_MAX, RELATIVE_CHROMA_MAX].
+RELATIVE_CHROMA_MAX = 2.5
 #: Rec. 709 luma weights for R, G, B.
 LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)
 _KB = 2 * (1 - LUMA_WEIGHTS[2])  # 1.8556
@@ -204,54 +208,3 @@ def foreground_weight(luma, *, low=0.08, high=0.16, floor=0.1):
     ramp = (luma - low) / (high - low)
     ramp = ramp.clip(0, 1) if isinstance(luma, np.ndarray) else ramp.clamp(0, 1)
     return floor + (1 - floor) * ramp
-
-
-# sRGB (D65) to CIE XYZ, and the D65 white point, as in scikit-image's rgb2lab
-_RGB_TO_XYZ = ((0.412453, 0.357580, 0.180423),
-               (0.212671, 0.715160, 0.072169),
-               (0.019334, 0.119193, 0.950227))
-_WHITE_D65 = (0.95047, 1.0, 1.08883)
-
-
-def rgb_to_lab(rgb, axis=-1):
-    """CIELAB (D65, 2° observer) of an sRGB image, as `skimage.color.rgb2lab` computes it.
-
-    `numpy.ndarray` input goes to `skimage.color.rgb2lab`; `torch.Tensor`
-    input, needed inside the training loop (the targets of the CIELAB chroma
-    bins), goes through the same arithmetic in torch.
-
-    Parameters
-    ----------
-    rgb : `numpy.ndarray` or `torch.Tensor`
-        sRGB image in [0, 1] with the three channels on ``axis``.
-    axis : int
-        The channel axis.
-
-    Returns
-    -------
-    lab : same type as ``rgb``
-        L*, a*, b* on ``axis``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skimage.color import rgb2lab
-    >>> import torch
-    >>> rgb = np.random.default_rng(0).random((4, 5, 3))
-    >>> bool(np.allclose(rgb_to_lab(torch.from_numpy(rgb)).numpy(), rgb2lab(rgb)))
-    True
-    """
-    if isinstance(rgb, np.ndarray):
-        from skimage.color import rgb2lab
-
-        return rgb2lab(rgb, channel_axis=axis)
-    import torch
-
-    r, g, b = (torch.where(c > 0.04045, ((c.clamp(min=0) + 0.055) / 1.055) ** 2.4, c / 12.92)
-               for c in _split(rgb, axis))
-    f = []
-    for row, white in zip(_RGB_TO_XYZ, _WHITE_D65):
-        t = (row[0] * r + row[1] * g + row[2] * b) / white
-        f.append(torch.where(t > 0.008856, t.clamp(min=0.008856) ** (1 / 3), 7.787 * t + 16 / 116))
-    fx, fy, fz = f
-    return _stack([116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)], axis, rgb)

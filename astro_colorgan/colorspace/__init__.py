@@ -1,0 +1,7 @@
+"""The colour space of the colorizer: Rec. 709 luma and chroma (Y', Cb, Cr), without torch."""
+
+from ._ycbcr import (LUMA_EPS, LUMA_WEIGHTS, RELATIVE_CHROMA_MAX, absolute_chroma, chroma_to_rgb,
+                     foreground_weight, relative_chroma, rgb_to_chroma, rgb_to_luma)
+
+__all__ = ["LUMA_WEIGHTS", "LUMA_EPS", "RELATIVE_CHROMA_MAX", "rgb_to_luma", "rgb_to_chroma",
+           "chroma_to_rgb", "relative_chroma", "absolute_chroma", "foreground_weight"]
