@@ -8,7 +8,7 @@ __all__ = ["STELLARIUM", "parse_split_args", "run_split_benchmark"]
 STELLARIUM = "/usr/share/stellarium/nebulae/default"
 
 
-def parse_split_args(description, default_splits, argv=None):
+def parse_split_args(description, default_splits, argv=None, **options):
     """Parse ``[DATA_DIR] [--model PATH] [--split S ...] [--json PATH]`` and load the model.
 
     Parameters
@@ -19,13 +19,16 @@ def parse_split_args(description, default_splits, argv=None):
         Splits scored when no ``--split`` is given.
     argv : list of str, optional
         Arguments (default: the command line).
+    **options
+        Options of the `~astro_colorgan.Colorizer` (``stretch``, ``tta``, ...).
 
     Returns
     -------
     args : `argparse.Namespace`
         With ``splits`` filled in.
     colorizer : `~astro_colorgan.Colorizer`
-        The model of ``--model``, or the shipped one, on the CPU.
+        The model of ``--model``, or the shipped one, on the CPU, configured
+        with ``options``.
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("data_dir", nargs="?", default=STELLARIUM)
@@ -37,13 +40,12 @@ def parse_split_args(description, default_splits, argv=None):
     args.splits = args.splits or list(default_splits)
     from astro_colorgan import Colorizer
 
-    colorizer = (Colorizer.from_file(args.model, device="cpu") if args.model
-                 else Colorizer.pretrained(device="cpu"))
+    colorizer = Colorizer(args.model, device="cpu", **options)  # None: the shipped model
     return args, colorizer
 
 
 def run_split_benchmark(description, default_splits, split_summary, cell, *, label_width,
-                        cell_width, shown=lambda key: True, argv=None):
+                        cell_width, shown=lambda key: True, argv=None, colorizer_options=None):
     """Score the model on each split, print one column per split, and write ``--json``.
 
     Parameters
@@ -59,13 +61,16 @@ def run_split_benchmark(description, default_splits, split_summary, cell, *, lab
         Widths of the row labels and of the split names heading the columns.
     shown : callable, optional
         ``shown(key)``: whether a key gets a row (``"split"`` never does).
+    colorizer_options : dict, optional
+        Options of the `~astro_colorgan.Colorizer` given to ``split_summary``.
 
     Returns
     -------
     int
         Exit status, 0.
     """
-    args, colorizer = parse_split_args(description, default_splits, argv)
+    args, colorizer = parse_split_args(description, default_splits, argv,
+                                       **(colorizer_options or {}))
     results = [split_summary(colorizer, args.data_dir, split) for split in args.splits]
     print(f"model: {args.model or 'shipped default model'}")
     print(" " * label_width + "".join(f"{r['split']:>{cell_width}s}" for r in results))

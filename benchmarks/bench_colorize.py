@@ -5,7 +5,7 @@ A deterministic synthetic single-band image (``--size`` pixels square, default
 colorized end to end, from the array to the ``(ny, nx, 3)`` RGB result, in
 one process on one device (``--device cpu`` or ``cuda``; fp32, TF32 off):
 
-* ours: ``Colorizer.pretrained(device=...).colorize(image, tile=...)`` with its
+* ours: ``Colorizer.pretrained(device=..., tile=...).colorize(image)`` with its
   defaults (asinh display stretch, a 256 px thumbnail of the whole image for
   the global context and the frozen GroupNorm statistics, tiles of at most
   ``tile`` px (default 1024, spread evenly) overlapping by at least 64 px,
@@ -17,7 +17,7 @@ one process on one device (``--device cpu`` or ``cuda``; fp32, TF32 off):
   px, each holding a core tile of 192 px (with 32 px of real image around it;
   windows at the image's edges shift inwards so that every window is
   256 x 256), cores overlapping by 24 px, blended with the same raised-cosine
-  weights (`astro_colorgan.colorize.iter_tiles`), then the same
+  weights (`astro_colorgan.colorize.tile_rows`), then the same
   ``chroma_to_rgb``. Its weights are random (the reference's initialisation):
   speed does not depend on them. The table gives, for both, the pixels the
   network processes per image pixel (margins and overlaps), so that the
@@ -42,7 +42,7 @@ does not depend on the data); for pix2pix on one 256 x 256 window, times the
 number of windows (every window has that size, so this is exact too).
 
 Where the rest of our time goes is measured with `cProfile` on one more
-(untimed) call: the calls made by ``Colorizer.predict`` and by its biggest
+(untimed) call: the calls made by ``Colorizer.colorize`` and by its biggest
 callee, with the seconds spent in each.
 
 Usage: ``python benchmarks/bench_colorize.py [--size 4096] [--device cpu|cuda]
@@ -272,20 +272,21 @@ def _display_luma(data):
 
 def _p2p_windows(shape):
     """``(core slices, weight, window corner)`` of the pix2pix tiling of an image."""
-    from astro_colorgan.colorize import iter_tiles
+    from astro_colorgan.colorize import tile_rows
 
     ny, nx = shape
     NY, NX = max(ny, P2P_WINDOW), max(nx, P2P_WINDOW)  # small images are padded
     margin = (P2P_WINDOW - P2P_CORE) // 2
-    for (rows, cols), weight in iter_tiles(shape, P2P_CORE, P2P_OVERLAP):
-        y0 = min(max(rows.start - margin, 0), NY - P2P_WINDOW)
-        x0 = min(max(cols.start - margin, 0), NX - P2P_WINDOW)
-        yield (rows, cols), weight, (y0, x0)
+    for rows, tiles in tile_rows(shape, P2P_CORE, P2P_OVERLAP):
+        for cols, weight in tiles:
+            y0 = min(max(rows.start - margin, 0), NY - P2P_WINDOW)
+            x0 = min(max(cols.start - margin, 0), NX - P2P_WINDOW)
+            yield (rows, cols), weight, (y0, x0)
 
 
 def pix2pix_colorize(net, data, *, device, timer=None):
     """Colorize with the pix2pix generator, tiled in 256 x 256 windows (module docstring)."""
-    from astro_colorgan.nets import chroma_to_rgb
+    from astro_colorgan.colorspace import chroma_to_rgb
 
     luma, valid = _display_luma(data)
     ny, nx = luma.shape
@@ -338,7 +339,7 @@ def _count_flops(function):
 
 
 def _profile_tree(function, top=8):
-    """Seconds in the callees of ``Colorizer.predict`` and of its biggest callee."""
+    """Seconds in the callees of ``Colorizer.colorize`` and of its biggest callee."""
     profiler = cProfile.Profile()
     start = time.perf_counter()
     profiler.enable()
@@ -359,7 +360,7 @@ def _profile_tree(function, top=8):
         rows.sort(key=lambda row: -row[1])
         return rows
 
-    roots = [key for key in stats if key[2] == "predict" and key[0].endswith("_colorizer.py")]
+    roots = [key for key in stats if key[2] == "colorize" and key[0].endswith("_colorizer.py")]
     if not roots:
         return {"wall_s": wall, "tree": []}
     root = roots[0]
@@ -377,15 +378,14 @@ def _profile_tree(function, top=8):
 
 def bench_ours(image, *, device, tile, repeat):
     from astro_colorgan import Colorizer
-    from astro_colorgan.colorize._colorizer import DEFAULT_MARGIN
 
-    colorizer = Colorizer.pretrained(device=str(device))
+    colorizer = Colorizer.pretrained(device=str(device), tile=tile)
     timer = NetworkTimer(device)
     _instrument(colorizer, timer)
-    colorizer.colorize(make_image(512, seed=11), tile=tile)  # warm-up
-    run = lambda: colorizer.colorize(image, tile=tile)  # noqa: E731
+    colorizer.colorize(make_image(512, seed=11))  # warm-up
+    run = lambda: colorizer.colorize(image)  # noqa: E731
     result = _timed(run, device, repeat, timer)
-    margin = DEFAULT_MARGIN
+    margin = colorizer.margin
     result.update(name="ours", label=f"ours (ChromaUNet, width {colorizer.model.width})",
                   parameters=count_parameters(colorizer.model.generator),
                   window=f"≤{tile + 2 * margin}² incl. thumbnail")

@@ -9,8 +9,8 @@ was trained on and the held-out ``validation`` split).
 
 For every coloured image, at the evaluation protocol's 256 px and Rec. 709 luma
 input, it takes the *image colour*: the foreground-weighted mean relative chroma
-(Cb, Cr) / (Y + ε) (`~astro_colorgan.nets.foreground_weight`,
-`~astro_colorgan.nets.relative_chroma`) of the truth and of the model's output.
+(Cb, Cr) / (Y + ε) (`~astro_colorgan.colorspace.foreground_weight`,
+`~astro_colorgan.colorspace.relative_chroma`) of the truth and of the model's output.
 Over the images of a split it prints:
 
 * the correlation of the predicted image colour with the truth's, and its
@@ -40,36 +40,37 @@ __all__ = ["image_colour", "split_summary", "main"]
 
 def image_colour(rgb):
     """Foreground-weighted mean relative chroma ``(Cb, Cr)`` of an RGB image."""
-    from astro_colorgan.nets import rgb_to_luma
+    from astro_colorgan.colorspace import rgb_to_luma
 
     luma = rgb_to_luma(rgb)
     return _weighted_colour(_relative(rgb, luma), luma)
 
 
 def _relative(rgb, luma):
-    from astro_colorgan.nets import relative_chroma, rgb_to_chroma
+    from astro_colorgan.colorspace import relative_chroma, rgb_to_chroma
 
     return relative_chroma(rgb_to_chroma(rgb), luma[..., None])
 
 
 def _weighted_colour(relative, luma):
-    from astro_colorgan.nets import foreground_weight
+    from astro_colorgan.colorspace import foreground_weight
 
     weight = foreground_weight(luma)
     return (relative * weight[..., None]).sum(axis=(0, 1)) / weight.sum()
 
 
 def _recolour(luma, relative):
-    from astro_colorgan.nets import absolute_chroma, chroma_to_rgb
+    from astro_colorgan.colorspace import absolute_chroma, chroma_to_rgb
 
     return chroma_to_rgb(luma, absolute_chroma(relative, luma[..., None]))
 
 
 def split_summary(colorizer, data_dir, split, *, max_side=256):
-    """Image-colour scores of a colorizer on one split of a folder (a dict)."""
+    """Image-colour scores of a colorizer (made with ``stretch=None``) on one split of a
+    folder (a dict)."""
     from astro_colorgan.datasets import find_images, is_coloured, read_color_image
     from astro_colorgan.evaluation import image_metrics
-    from astro_colorgan.nets import rgb_to_luma
+    from astro_colorgan.colorspace import rgb_to_luma
 
     truths, predictions, scores = [], [], {"model": [], "true image colour": [],
                                           "true colour only": []}
@@ -78,7 +79,7 @@ def split_summary(colorizer, data_dir, split, *, max_side=256):
         if not is_coloured(rgb):
             continue
         luma = rgb_to_luma(rgb)
-        pred = colorizer.colorize(luma, stretch=None)
+        pred = colorizer.colorize(luma).rgb
         # the output's luma is the input's, exactly: its relative chroma is computed once
         relative = _relative(pred, luma)
         true_colour, pred_colour = image_colour(rgb), _weighted_colour(relative, luma)
@@ -110,7 +111,7 @@ def main(argv=None):
     return run_split_benchmark(
         __doc__.splitlines()[0], ["fit", "validation"], split_summary,
         lambda r, key: f"{r[key]:12.0f}" if key == "images" else f"{r[key]:12.2f}",
-        label_width=34, cell_width=12, argv=argv)
+        label_width=34, cell_width=12, argv=argv, colorizer_options={"stretch": None})
 
 
 if __name__ == "__main__":

@@ -68,13 +68,29 @@ def _render(wcs, shape, positions, fluxes, *, sky, noise, seed):
     return image
 
 
+def _tan_wcs(centre, scale, rotation, shape):
+    """A TAN WCS centred on ``centre`` (RA, Dec in degrees), ``scale`` arcsec a pixel,
+    rotated by ``rotation`` degrees counter-clockwise from north up, east left."""
+    from astropy.wcs import WCS
+
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+    wcs.wcs.cunit = ["deg", "deg"]
+    wcs.wcs.crval = list(centre)
+    wcs.wcs.crpix = [(shape[1] + 1) / 2, (shape[0] + 1) / 2]
+    angle = np.radians(rotation)
+    wcs.wcs.cd = scale / 3600.0 * np.array([[-np.cos(angle), np.sin(angle)],
+                                            [np.sin(angle), np.cos(angle)]])
+    wcs.wcs.radesys = "ICRS"
+    wcs.pixel_shape = (shape[1], shape[0])
+    return wcs
+
+
 def make_inputs(folder, size, *, n_stars=600, seed=1):
     """Write the three filter files and the star catalogue; return their paths."""
     from astropy import units as u
     from astropy.coordinates import SkyCoord
     from astropy.io import fits
-
-    from astro_colorgan.data._make_samples import tan_wcs
 
     rng = np.random.default_rng(seed)
     half_width = 0.5 * size * 0.20 * 0.8  # arcsec, inside the smallest field
@@ -88,7 +104,7 @@ def make_inputs(folder, size, *, n_stars=600, seed=1):
     for index, grid in enumerate(GRIDS):
         shifted = centre.spherical_offsets_by(grid["shift"][0] * u.arcsec,
                                               grid["shift"][1] * u.arcsec)
-        wcs = tan_wcs((shifted.ra.deg, shifted.dec.deg), grid["scale"], grid["rotation"], shape)
+        wcs = _tan_wcs((shifted.ra.deg, shifted.dec.deg), grid["scale"], grid["rotation"], shape)
         data = _render(wcs, shape, positions, fluxes * colours ** (index - 1),
                        sky=10.0 + 5 * index, noise=1.0, seed=seed + index)
         header = wcs.to_header()

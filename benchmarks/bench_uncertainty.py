@@ -54,7 +54,8 @@ def image_uncertainty(colorizer, rgb):
     Parameters
     ----------
     colorizer : `~astro_colorgan.Colorizer`
-        The model.
+        The model, made with ``stretch=None`` (the luma is display-ready) and
+        ``tta=True`` (the spread comes with the 8 rotations/flips).
     rgb : `numpy.ndarray`
         ``(ny, nx, 3)`` truth in [0, 1]; the model sees its Rec. 709 luma.
 
@@ -67,18 +68,19 @@ def image_uncertainty(colorizer, rgb):
     from skimage.color import deltaE_ciede2000, rgb2lab
 
     from astro_colorgan.evaluation import pixel_masks
-    from astro_colorgan.nets import rgb_to_luma
+    from astro_colorgan.colorspace import rgb_to_luma
 
     luma = rgb_to_luma(rgb)
-    result = colorizer.predict(luma, stretch=None, tta=True)
+    result = colorizer.colorize(luma)
+    spread = result.uncertainty
     lab_truth = rgb2lab(rgb)
-    error = deltaE_ciede2000(lab_truth, rgb2lab(np.clip(result["rgb"], 0, 1)))
+    error = deltaE_ciede2000(lab_truth, rgb2lab(np.clip(result.rgb, 0, 1)))
     grey_error = deltaE_ciede2000(lab_truth, rgb2lab(np.repeat(luma[..., None], 3, -1)))
     mask = pixel_masks(lab_truth)[1]
-    spreads = {"spread": result["spread"], "relative spread": result["spread"] / (luma + 0.02)}
+    spreads = {"spread": spread, "relative spread": spread / (luma + 0.02)}
     scores = {name: float(values[mask].mean()) if mask.any() else np.nan
               for name, values in (("ΔE00", error), ("ΔE00 grey", grey_error),
-                                   ("mean spread", result["spread"]))}
+                                   ("mean spread", spread))}
     for name, spread in spreads.items():
         s, e, added = spread[mask], error[mask], error[mask] - grey_error[mask]
         scores.update({key.format(name): np.nan for key in SCORES})
@@ -137,7 +139,8 @@ def _cell(result, key):
 def main(argv=None):
     return run_split_benchmark(__doc__.splitlines()[0], ["validation"], split_summary, _cell,
                                label_width=52, cell_width=16,
-                               shown=lambda key: not key.endswith(" SE"), argv=argv)
+                               shown=lambda key: not key.endswith(" SE"), argv=argv,
+                               colorizer_options={"stretch": None, "tta": True})
 
 
 if __name__ == "__main__":

@@ -104,8 +104,8 @@ html_last_updated_fmt = None  # reproducible pages
 
 _PRESET_FIELDS = {
     "head": "generator head",
-    "bins": "chroma bins",
-    "palette": "image palette from the global context",
+    "hints": "measured colour as hint planes (guided)",
+    "init": "starts from the weights of",
     "loss": "loss",
     "width": "generator width (channels)",
     "epochs": "epochs",
@@ -114,6 +114,7 @@ _PRESET_FIELDS = {
     "max_side": "images shrunk to (px, longest side)",
     "scale_jitter": "scale jitter",
     "gamma_jitter": "display-stretch jitter (gamma)",
+    "users_path": "crops through the default display scaling (fraction)",
     "augment": "8 rotations/flips",
     "lr": "learning rate (generator)",
     "lr_d": "learning rate (discriminator)",
@@ -121,7 +122,6 @@ _PRESET_FIELDS = {
     "lambda_ce": "λ cross-entropy",
     "lambda_l1": "λ L1",
     "lambda_adv": "λ adversarial",
-    "lambda_palette": "λ palette",
     "rebalance_mix": "rebalancing mix λ",
     "drop_grey": "grey images left out",
     "validation": "validation split held out",
@@ -145,8 +145,8 @@ def _cell(recipe, field):
     get = recipe.get if isinstance(recipe, dict) else lambda key: getattr(recipe, key)
     gan, classify = get("loss") == "gan", get("head") == "classify"
     used = {"lr_d": gan, "lambda_adv": gan, "lambda_l1": gan, "lambda_ce": classify,
-            "rebalance_mix": classify, "temperature": classify, "bins": classify,
-            "palette": classify, "lambda_palette": bool(get("palette"))}.get(field, True)
+            "rebalance_mix": classify, "temperature": classify,
+            "init": get("init") is not None}.get(field, True)
     return _fmt(get(field)) if used else "—"
 
 
@@ -172,7 +172,7 @@ def _preset_table():
 
 
 def _shipped_model(part):
-    from astro_colorgan.colorize._colorizer import DEFAULT_MODEL
+    from astro_colorgan.colorize import DEFAULT_MODEL
     from astro_colorgan.nets import file_sha256, load_model
 
     _, info = load_model(DEFAULT_MODEL, device="cpu")

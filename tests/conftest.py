@@ -24,6 +24,25 @@ def tiny_model_path(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_guided_model_path(tmp_path_factory):
+    """A small untrained guided 'classify' model (it takes measured colour) saved as
+    safetensors."""
+    import torch
+
+    from astro_colorgan.nets import ColorModel, save_model
+
+    torch.manual_seed(1)
+    grid = np.linspace(-1, 1, 5, dtype=np.float32)
+    centres = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
+    model = ColorModel(width=8, head="classify", bin_centres=centres,
+                       bin_weights=np.ones(len(centres), np.float32), temperature=0.5,
+                       hints=True)
+    path = tmp_path_factory.mktemp("models") / "tiny-guided.safetensors"
+    save_model(model, path, info={"what": "guided test model"})
+    return path
+
+
+@pytest.fixture(scope="session")
 def toy_images(tmp_path_factory):
     """A folder of 24 small generated colour images to train on (read only)."""
     folder = tmp_path_factory.mktemp("toy")

@@ -60,9 +60,8 @@ def serial(tiny_model_path):
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    colorizer = Colorizer.from_file(tiny_model_path, device="cpu")
-    yield lambda source, output: colorizer.colorize_file(str(source), output, tile=64,
-                                                         overlap=16)
+    colorizer = Colorizer(tiny_model_path, device="cpu", tile=64, overlap=16)
+    yield lambda source, output: colorizer.colorize_file(str(source), output)
     torch.set_num_threads(threads)
 
 
@@ -190,6 +189,14 @@ def test_stack_then_colorize(cluster_client, tiny_model_path, tmp_path):
         history = " ".join(str(h) for h in header["HISTORY"])
         assert "luminance colorized is that of this stack" in history
         assert "sample_r.fits" in history
+
+
+def test_bad_colorize_option_is_one_error_before_anything_runs(tiny_model_path, tmp_path):
+    _write_images(tmp_path, 2)
+    with pytest.raises(ValueError, match="tile must be a multiple of 16"):
+        run_batch(str(tmp_path / "*.fits"), tmp_path / "out", model=tiny_model_path,
+                  progress=False, colorize_options={"tile": 50, "overlap": 16})
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_exit_statuses(tiny_model_path, tmp_path, capsys):

@@ -1,7 +1,10 @@
 """Tests of `Colorizer`: luminance, tiles, NaN, TTA, provenance, bad input."""
 
+import os
+
 import numpy as np
 import pytest
+import torch
 from astropy.io import fits
 from astropy.nddata import NDData
 from astropy.utils.exceptions import AstropyUserWarning
@@ -9,13 +12,20 @@ from astropy.visualization import LinearStretch, MinMaxInterval
 from astropy.wcs import WCS
 
 from astro_colorgan import Colorizer
-from astro_colorgan.colorize import PREDICTED_COLOURS_NOTE, tile_starts
-from astro_colorgan.nets import rgb_to_luma
+from astro_colorgan.colorize import (DEFAULT_MODEL, PREDICTED_COLOURS_NOTE, SINGLE_BAND_MODEL,
+                                     ColorizedImage, tile_starts)
+from astro_colorgan.colorspace import rgb_to_luma
 
 
 @pytest.fixture(scope="module")
-def colorizer(tiny_model_path):
-    return Colorizer.from_file(tiny_model_path, device="cpu")
+def tiny(tiny_model_path):
+    """A colorizer of the tiny test model configured with ``options``."""
+    return lambda **options: Colorizer(tiny_model_path, device="cpu", **options)
+
+
+@pytest.fixture(scope="module")
+def colorizer(tiny):
+    return tiny(stretch=None)
 
 
 def _field(ny=150, nx=170, seed=3):
@@ -40,34 +50,46 @@ def _wcs(shape):
 
 def test_luminance_kept_exactly(colorizer):
     image = _field()
-    rgb = colorizer.colorize(image, stretch=None)
-    assert rgb.shape == image.shape + (3,)
+    result = colorizer.colorize(image)
+    assert isinstance(result, ColorizedImage)
+    rgb = result.rgb
+    assert rgb.shape == image.shape + (3,) and rgb.dtype == np.float32
     assert rgb.min() >= 0 and rgb.max() <= 1
     assert np.allclose(rgb_to_luma(rgb.astype(np.float64)), image, atol=2e-6)
+    # the luminance the model saw, and the chroma that was put under it
+    assert result.luminance.shape == image.shape
+    assert np.allclose(result.luminance, image, atol=1e-6)
+    assert result.chroma.shape == (2,) + image.shape and np.abs(result.chroma).max() > 0
+    assert result.uncertainty is None and result.measured is None
+    assert result.shape == image.shape and result.wcs is None
 
 
-def test_stretch_objects_and_auto(colorizer):
+def test_stretch_objects_and_auto(tiny):
     raw = 1000 * _field() + 50
-    auto = colorizer.colorize(raw)
-    assert np.isfinite(auto).all() and auto.max() <= 1
-    linear = colorizer.colorize(raw, stretch=LinearStretch(), interval=MinMaxInterval())
+    auto = tiny().colorize(raw)
+    assert np.isfinite(auto.rgb).all() and auto.rgb.max() <= 1
+    # the luminance is the display-scaled data, and the output keeps it
+    assert np.allclose(rgb_to_luma(auto.rgb.astype(float)), auto.luminance, atol=2e-6)
+    assert not np.allclose(auto.luminance, raw / raw.max(), atol=1e-2)
+    linear = tiny(stretch=LinearStretch(), interval=MinMaxInterval()).colorize(raw).rgb
     assert np.allclose(rgb_to_luma(linear.astype(float)), (raw - raw.min()) / np.ptp(raw),
                        atol=1e-5)
     with pytest.warns(AstropyUserWarning, match="outside"):
-        colorizer.colorize(raw, stretch=None)
+        tiny(stretch=None).colorize(raw)
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    return Colorizer.pretrained(device="cpu")
+def single_band():
+    """The single-band model shipped with the package."""
+    return Colorizer(SINGLE_BAND_MODEL, device="cpu", stretch=None, tile=512)
 
 
-def test_tiled_matches_untiled_and_has_no_seams(shipped):
-    colorizer = shipped
+def test_tiled_matches_untiled_and_has_no_seams(single_band):
     image = _field(352, 416)
-    whole = colorizer.colorize(image, stretch=None, tile=512)
+    whole = single_band.colorize(image).rgb
     # small tiles, so that the network never sees the whole image
-    tiled = colorizer.colorize(image, stretch=None, tile=128, overlap=32)
+    tiled = Colorizer(single_band.model, device="cpu", stretch=None, tile=128,
+                      overlap=32).colorize(image).rgb
     colour = np.abs(whole - image[..., None]).mean()
     # the model does colour this field (faintly: a field of smooth blobs is far from
     # the photographs it learned from; an output left grey would give 0 here)
@@ -93,11 +115,16 @@ def test_nan_and_mask_preserved(colorizer):
     image[10:20, 5:9] = np.nan
     mask = np.zeros(image.shape, bool)
     mask[40:44, 40:50] = True
-    with pytest.warns(AstropyUserWarning):
-        rgb = colorizer.colorize(NDData(image, mask=mask), stretch=None)
+    with pytest.warns(AstropyUserWarning, match="40 non-finite"):
+        result = colorizer.colorize(NDData(image, mask=mask))
+    rgb = result.rgb
     assert np.isnan(rgb[10:20, 5:9]).all()
     assert np.isnan(rgb[40:44, 40:50]).all()
     assert np.isfinite(rgb[:10]).all()
+    # no data: no luminance and no chroma either
+    for plane in (result.luminance, *result.chroma):
+        assert np.isnan(plane[10:20, 5:9]).all() and np.isnan(plane[40:44, 40:50]).all()
+        assert np.isfinite(plane[:10]).all()
 
 
 def test_hdu_keeps_wcs_and_says_colours_are_predicted(colorizer, tmp_path):
@@ -107,7 +134,10 @@ def test_hdu_keeps_wcs_and_says_colours_are_predicted(colorizer, tmp_path):
     header["OBJECT"] = "test field"
     path = tmp_path / "in.fits"
     fits.PrimaryHDU(image, header=header).writeto(path)
-    hdul = colorizer.colorize_hdu(str(path), stretch=None)
+    result = colorizer.colorize(str(path))
+    assert result.wcs is not None and result.header["OBJECT"] == "test field"
+    hdul = result.to_hdulist()
+    assert len(hdul) == 1
     primary = hdul[0]
     assert primary.data.shape == (3, 64, 80) and primary.data.dtype == np.float32
     out_wcs = WCS(primary.header).celestial
@@ -120,79 +150,93 @@ def test_hdu_keeps_wcs_and_says_colours_are_predicted(colorizer, tmp_path):
     assert primary.header["OBJECT"] == "test field"
 
 
-def test_tta_adds_uncertainty_extension(colorizer):
+def test_tta_adds_uncertainty_extension(tiny):
     image = _field(48, 64)
-    hdul = colorizer.colorize_hdu((image, _wcs(image.shape)), stretch=None, tta=True)
-    assert [h.name for h in hdul] == ["PRIMARY", "CHROMA_SPREAD"]
-    spread = hdul["CHROMA_SPREAD"].data
+    result = tiny(stretch=None, tta=True).colorize((image, _wcs(image.shape)))
+    spread = result.uncertainty
     assert spread.shape == image.shape and np.all(spread >= 0) and spread.max() > 0
-    # a single pass has no spread extension
-    assert len(colorizer.colorize_hdu(image, stretch=None)) == 1
+    hdul = result.to_hdulist()
+    assert [h.name for h in hdul] == ["PRIMARY", "CHROMA_SPREAD"]
+    assert np.array_equal(hdul["CHROMA_SPREAD"].data, spread)
+    assert WCS(hdul["CHROMA_SPREAD"].header).celestial.has_celestial
+    assert "option tta = True" in " ".join(str(h) for h in hdul[0].header["HISTORY"])
 
 
-def test_tta_output_is_symmetric(colorizer):
+def test_tta_output_is_symmetric(tiny):
     """With 8-fold averaging, flipping the input flips the output (up to the shared context)."""
     image = _field(48, 48)
     flipped = image[:, ::-1].copy()
-    plain = np.abs(colorizer.colorize(image, stretch=None)[:, ::-1]
-                   - colorizer.colorize(flipped, stretch=None)).mean()
-    a = colorizer.colorize(image, stretch=None, tta=True)
-    b = colorizer.colorize(flipped, stretch=None, tta=True)
+    one, eight = tiny(stretch=None), tiny(stretch=None, tta=True)
+    plain = np.abs(one.colorize(image).rgb[:, ::-1] - one.colorize(flipped).rgb).mean()
+    a = eight.colorize(image).rgb
+    b = eight.colorize(flipped).rgb
     assert np.abs(a[:, ::-1] - b).mean() < 0.05 * plain
 
 
-def test_bad_input(colorizer, tmp_path):
+def test_bad_input(colorizer, tiny_model_path, tmp_path):
     with pytest.raises(ValueError, match="finite"):
-        colorizer.colorize(np.full((32, 32), np.nan), stretch=None)
+        colorizer.colorize(np.full((32, 32), np.nan))
     with pytest.raises(ValueError, match="plane"):
-        colorizer.colorize(np.zeros((3, 32, 32)), stretch=None)
+        colorizer.colorize(np.zeros((3, 32, 32)))
     with pytest.raises(FileNotFoundError):
         colorizer.colorize(str(tmp_path / "missing.fits"))
-    with pytest.raises(ValueError, match="tile"):
-        colorizer.colorize(_field(32, 32), tile=50)
-    with pytest.raises(TypeError, match="stretch"):
-        colorizer.colorize(_field(32, 32), stretch=3)
+    with pytest.raises(ValueError, match="colour"):  # a single-band model takes no colour
+        colorizer.colorize(_field(32, 32), colour=np.zeros((32, 32, 3)))
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"tile": 50}, "tile"), ({"tile": 16}, "tile"), ({"overlap": 600}, "overlap"),
+    ({"overlap": -1}, "overlap"), ({"margin": -1}, "margin"), ({"context_size": 8}, "context"),
+    ({"stretch": 3}, "stretch"), ({"Q": 0}, "Q"), ({"Q": float("nan")}, "Q")])
+def test_bad_options_are_refused_at_construction(tiny_model_path, options, match):
+    with pytest.raises(ValueError, match=match):
+        Colorizer(tiny_model_path, device="cpu", **options)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")
+def test_cuda_without_a_gpu(tiny_model_path):
     with pytest.raises(ValueError, match="CUDA|cuda"):
-        Colorizer.from_file(colorizer_path(colorizer, tmp_path), device="cuda") \
-            if not _has_cuda() else (_ for _ in ()).throw(ValueError("cuda present"))
+        Colorizer(tiny_model_path, device="cuda")
 
 
-def colorizer_path(colorizer, tmp_path):
-    from astro_colorgan.nets import save_model
-
-    path = tmp_path / "m.safetensors"
-    save_model(colorizer.model, path)
-    return path
-
-
-def _has_cuda():
-    import torch
-
-    return torch.cuda.is_available()
+def test_a_model_object_is_accepted(colorizer):
+    again = Colorizer(colorizer.model, device="cpu", stretch=None)
+    image = _field(48, 48)
+    assert np.array_equal(again.colorize(image).rgb, colorizer.colorize(image).rgb)
+    assert (again.name, again.sha256) == ("custom", None)
 
 
-def test_pretrained_model_colorizes_the_sample(shipped):
+def test_single_band_model_colorizes_the_sample(single_band):
     from astro_colorgan.data import get_sample_path
 
-    colorizer = shipped
-    assert colorizer.info["recipe"]["name"] == "default"
-    result = colorizer.predict(get_sample_path("sample_single"))
-    rgb = result["rgb"]
+    assert single_band.info["recipe"]["name"] == "default"
+    assert single_band.name == "single_band_model.safetensors"
+    result = Colorizer(single_band.model, device="cpu").colorize(
+        get_sample_path("sample_single"))
+    rgb = result.rgb
     assert rgb.shape == (256, 256, 3)
-    assert np.allclose(rgb_to_luma(rgb.astype(float)), result["luma"], atol=2e-6)
+    assert np.allclose(rgb_to_luma(rgb.astype(float)), result.luminance, atol=2e-6)
     # it adds colour: not all pixels grey
     assert np.nanmax(np.ptp(rgb, axis=-1)) > 0.05
+
+
+def test_pretrained_is_the_default_model():
+    colorizer = Colorizer.pretrained(device="cpu", tile=256, tta=False)
+    assert colorizer.name == os.path.basename(DEFAULT_MODEL)
+    assert (colorizer.tile, colorizer.tta) == (256, False)
+    image = 1000 * _field(64, 64) + 50
+    result = colorizer.colorize((image, _wcs(image.shape)))
+    assert result.rgb.shape == (64, 64, 3) and result.wcs is not None
+    assert np.allclose(rgb_to_luma(result.rgb.astype(float)), result.luminance, atol=2e-6)
 
 
 def test_colorizer_runs_the_network_as_training_does(colorizer):
     """Untiled, the colorizer's shared context and frozen statistics give the
     plain network's output, the one training and validation see."""
-    import torch
-
-    from astro_colorgan.nets import chroma_to_rgb
+    from astro_colorgan.colorspace import chroma_to_rgb
 
     image = _field(64, 80).astype(np.float32)
-    rgb = colorizer.colorize(image, stretch=None)
+    rgb = colorizer.colorize(image).rgb
     model = colorizer.model
     x = torch.from_numpy(image)[None, None]
     with torch.no_grad():

@@ -9,12 +9,18 @@ from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS
 
 from astro_colorgan import Colorizer
-from astro_colorgan.io import fits_cube_writer, open_image_rows, rgb_cube_header, write_fits
+from astro_colorgan.io import fits_cube_writer, open_image_rows, rgb_cube_header
 
 
 @pytest.fixture(scope="module")
-def colorizer(tiny_model_path):
-    return Colorizer.from_file(tiny_model_path, device="cpu")
+def tiny(tiny_model_path):
+    """A colorizer of the tiny test model configured with ``options``."""
+    return lambda **options: Colorizer(tiny_model_path, device="cpu", **options)
+
+
+@pytest.fixture(scope="module")
+def colorizer(tiny):
+    return tiny()
 
 
 def _sky(ny, nx, seed=1):
@@ -41,30 +47,27 @@ def _write_input(path, image, **keywords):
 
 
 @pytest.mark.parametrize("context_size", [256, 64])
-def test_band_by_band_equals_in_memory(colorizer, tmp_path, monkeypatch, context_size):
+def test_band_by_band_equals_in_memory(tiny, tmp_path, monkeypatch, context_size):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     image = _sky(300, 260)
     image[40:60, 100:130] = np.nan
     path = tmp_path / "in.fits"
     _write_input(path, image, OBJECT="field")
-    options = dict(tile=128, overlap=32, context_size=context_size)
+    colorizer = tiny(tile=128, overlap=32, context_size=context_size)
     out = tmp_path / "band.fits"
     with pytest.warns(AstropyUserWarning, match="600 non-finite"):
-        assert colorizer.colorize_file(str(path), out, **options) == str(out)
+        assert colorizer.colorize_file(str(path), out) == str(out)
     with pytest.warns(AstropyUserWarning, match="600 non-finite"):
-        result = colorizer.predict(str(path), **options)
-    with pytest.warns(AstropyUserWarning, match="600 non-finite"):
-        hdul = colorizer.colorize_hdu(str(path), tile=128, overlap=32)
+        result = colorizer.colorize(str(path))
     with fits.open(out) as banded:
         data = banded[0].data
         assert data.shape == (3, 300, 260) and data.dtype.kind == "f"
         # the same numbers as the in-memory path, NaN where the input is NaN
-        assert np.array_equal(np.moveaxis(data, 0, -1), result["rgb"], equal_nan=True)
+        assert np.array_equal(np.moveaxis(data, 0, -1), result.rgb, equal_nan=True)
         assert np.isnan(data[:, 40:60, 100:130]).all()
-        if context_size == 256:
-            # and the same file as colorize_hdu + write_fits, byte for byte
-            write_fits(hdul, tmp_path / "memory.fits")
-            assert out.read_bytes() == (tmp_path / "memory.fits").read_bytes()
+        # and the same file as colorize + write_fits, byte for byte
+        result.write_fits(tmp_path / "memory.fits")
+        assert out.read_bytes() == (tmp_path / "memory.fits").read_bytes()
         assert banded[0].header["COLORSRC"] == "PREDICTED"
         assert banded[0].header["OBJECT"] == "field"
 
@@ -73,14 +76,14 @@ def test_memory_follows_the_width_not_the_height(colorizer, tmp_path, monkeypatc
     """Peak memory of numpy buffers for an image 4 times taller stays the same."""
     # the display limits come from a sample of at most this many pixels: shrunk
     # here so that both images are past it, as large images are in practice
-    monkeypatch.setattr("astro_colorgan.colorize._bands.LIMIT_SAMPLE_PIXELS", 2 ** 14)
+    monkeypatch.setattr("astro_colorgan.colorize._scaling.LIMIT_SAMPLE_PIXELS", 2 ** 14)
+    colorizer = Colorizer(colorizer.model, device="cpu", tile=128, overlap=16)
     peaks = {}
     for height in (1200, 4800):
         path = tmp_path / f"in{height}.fits"
         fits.PrimaryHDU(_sky(height, 160, seed=height)).writeto(path)
         tracemalloc.start()
-        colorizer.colorize_file(str(path), tmp_path / f"out{height}.fits", tile=128,
-                                overlap=16)
+        colorizer.colorize_file(str(path), tmp_path / f"out{height}.fits")
         peaks[height] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert peaks[4800] < 1.25 * peaks[1200]
@@ -91,15 +94,42 @@ def test_memory_follows_the_width_not_the_height(colorizer, tmp_path, monkeypatc
         assert np.isfinite(hdul[0].data).all()
 
 
-def test_tta_and_arrays_go_through_memory(colorizer, tmp_path):
+def test_tta_and_arrays_go_through_memory(colorizer, tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     image = _sky(64, 64)
     path = tmp_path / "in.fits"
     _write_input(path, image)
-    colorizer.colorize_file(str(path), tmp_path / "tta.fits", tta=True)
+    eight = tiny(tta=True)
+    eight.colorize_file(str(path), tmp_path / "tta.fits")
     with fits.open(tmp_path / "tta.fits") as hdul:
         assert [h.name for h in hdul] == ["PRIMARY", "CHROMA_SPREAD"]
+    eight.colorize(str(path)).write_fits(tmp_path / "tta-memory.fits")
+    assert (tmp_path / "tta.fits").read_bytes() == (tmp_path / "tta-memory.fits").read_bytes()
     colorizer.colorize_file(image, tmp_path / "array.fits")
     assert fits.getdata(tmp_path / "array.fits").shape == (3, 64, 64)
+    colorizer.colorize(image).write_fits(tmp_path / "array-memory.fits")
+    assert (tmp_path / "array.fits").read_bytes() == (tmp_path / "array-memory.fits").read_bytes()
+
+
+def test_colour_goes_through_memory(tiny_guided_model_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    image = _sky(64, 64)
+    path = tmp_path / "in.fits"
+    _write_input(path, image)
+    colour = np.zeros((64, 64, 3), np.float32)
+    colour[..., 0], colour[..., 2] = 0.6, 0.2  # measured: red, on the luminance's grid
+    guided = Colorizer(tiny_guided_model_path, device="cpu")
+    guided.colorize_file(str(path), tmp_path / "file.fits", colour=colour)
+    guided.colorize(str(path), colour=colour).write_fits(tmp_path / "memory.fits")
+    assert (tmp_path / "file.fits").read_bytes() == (tmp_path / "memory.fits").read_bytes()
+    with fits.open(tmp_path / "file.fits") as hdul:
+        assert [h.name for h in hdul] == ["PRIMARY", "MEASURED"]
+        assert hdul[0].header["COLORSRC"] == "MIXED"
+        assert np.allclose(hdul["MEASURED"].data, 1)
+    # and without colour the guided model streams the file like any other
+    guided.colorize_file(str(path), tmp_path / "plain.fits")
+    guided.colorize(str(path)).write_fits(tmp_path / "plain-memory.fits")
+    assert (tmp_path / "plain.fits").read_bytes() == (tmp_path / "plain-memory.fits").read_bytes()
 
 
 def test_planes_hdus_and_bad_input(colorizer, tmp_path):
@@ -107,7 +137,7 @@ def test_planes_hdus_and_bad_input(colorizer, tmp_path):
     path = tmp_path / "cube.fits"
     fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(cube, name="SCI")]).writeto(path)
     colorizer.colorize_file(f"{path}[SCI]", tmp_path / "p1.fits", plane=1)
-    expected = colorizer.colorize(cube[1])
+    expected = colorizer.colorize(cube[1]).rgb
     assert np.array_equal(np.moveaxis(fits.getdata(tmp_path / "p1.fits"), 0, -1), expected)
     with pytest.raises(ValueError, match="choose a plane"):
         colorizer.colorize_file(str(path), tmp_path / "x.fits", hdu="SCI")
@@ -128,8 +158,9 @@ def test_planes_hdus_and_bad_input(colorizer, tmp_path):
 def test_failure_midway_leaves_nothing(colorizer, tmp_path, monkeypatch):
     path = tmp_path / "in.fits"
     fits.PrimaryHDU(_sky(200, 64)).writeto(path)
-    import astro_colorgan.colorize._colorizer as module
+    import astro_colorgan.colorize._pipeline as module
 
+    colorizer = Colorizer(colorizer.model, device="cpu", tile=64, overlap=16)
     calls = []
 
     def failing(*args):
@@ -138,10 +169,11 @@ def test_failure_midway_leaves_nothing(colorizer, tmp_path, monkeypatch):
             raise OSError("disk full")
         return real(*args)
 
-    real = module._recompose
-    monkeypatch.setattr(module, "_recompose", failing)
+    real = module.recompose
+    monkeypatch.setattr(module, "recompose", failing)
     with pytest.raises(OSError, match="disk full"):
-        colorizer.colorize_file(str(path), tmp_path / "out.fits", tile=64, overlap=16)
+        colorizer.colorize_file(str(path), tmp_path / "out.fits")
+    assert len(calls) == 2  # it failed after a first band had been written
     assert list(tmp_path.iterdir()) == [path]
 
 

@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from astro_colorgan.nets import (LAB_BIN_STEP, LAB_CHROMA_MAX, ChromaUNet, ColorModel,
-                                 PatchDiscriminator, absolute_chroma, annealed_mean_at_luma,
-                                 chroma_histogram, chroma_to_rgb, lab_bin_table, load_model,
-                                 lsgan_discriminator_loss, lsgan_generator_loss,
-                                 rebalanced_cross_entropy, rebalancing_weights, relative_chroma,
-                                 rgb_to_chroma, rgb_to_lab, rgb_to_luma, save_model, select_bins,
-                                 soft_encode)
+from astro_colorgan.colorspace import (absolute_chroma, chroma_to_rgb, relative_chroma,
+                                       rgb_to_chroma, rgb_to_luma)
+from astro_colorgan.nets import (HINT_CHANNELS, ChromaUNet, ColorModel, PatchDiscriminator,
+                                 chroma_histogram, load_model, lsgan_discriminator_loss,
+                                 lsgan_generator_loss, rebalanced_cross_entropy,
+                                 rebalancing_weights, save_model, select_bins, soft_encode)
 
 
 def test_round_trip_and_luma_kept_exactly():
@@ -54,72 +53,6 @@ def test_bins_and_soft_encoding():
     assert nearest.item() == rare
 
 
-def test_lab_matches_scikit_image_in_numpy_and_torch():
-    from skimage.color import rgb2lab
-
-    rgb = np.random.default_rng(3).random((6, 7, 3))
-    expected = rgb2lab(rgb)
-    assert np.allclose(rgb_to_lab(rgb), expected, atol=1e-9)
-    got = rgb_to_lab(torch.tensor(rgb).permute(2, 0, 1)[None], axis=1)[0].permute(1, 2, 0)
-    assert np.allclose(got.numpy(), expected, atol=1e-9)
-
-
-def test_lab_bins_grid():
-    values = np.array([[0.0, 0.0]] * 50 + [[42.0, -18.0]] * 50)
-    counts = chroma_histogram(values, step=LAB_BIN_STEP, limit=LAB_CHROMA_MAX)
-    centres, prior = select_bins(counts, step=LAB_BIN_STEP, limit=LAB_CHROMA_MAX)
-    assert np.allclose(sorted(map(tuple, centres)), [(0, 0), (40, -20)])
-    assert np.allclose(prior, 0.5)
-
-
-def test_lab_bin_table_gives_back_the_colour_at_its_luma():
-    """A colour's own (a*, b*) as a bin, decoded at its luma, is that colour again."""
-    from skimage.color import deltaE_ciede2000, rgb2lab
-
-    rgb = np.random.default_rng(4).random((300, 3))
-    lab = rgb2lab(rgb)
-    luma = rgb_to_luma(rgb)
-    levels = 1001
-    table = lab_bin_table(lab[:, 1:], levels=levels)
-    assert table.shape == (levels, 300, 2) and table.dtype == np.float32
-    assert np.all(table[0] == 0)  # black has no colour
-    u = table[np.rint(luma * (levels - 1)).astype(int), np.arange(300)]
-    back = chroma_to_rgb(luma, absolute_chroma(u, luma[:, None]))
-    assert np.median(deltaE_ciede2000(rgb2lab(back), lab)) < 0.1
-    # and a grey bin is grey at every level
-    assert np.allclose(lab_bin_table([[0.0, 0.0]]), 0, atol=1e-2)
-
-
-def test_annealed_mean_at_luma_interpolates_between_levels():
-    table = torch.tensor([[[0.0, 0.0], [1.0, 0.0]],
-                          [[0.0, 0.0], [0.0, 2.0]],
-                          [[0.0, 0.0], [2.0, 2.0]]])  # 3 levels (0, 0.5, 1), 2 bins
-    logits = torch.tensor([-50.0, 50.0]).reshape(1, 2, 1, 1).expand(1, 2, 1, 4)
-    luma = torch.tensor([0.0, 0.25, 0.5, 1.0]).reshape(1, 1, 1, 4)
-    out = annealed_mean_at_luma(logits, table, luma, 1.0)
-    expected = torch.tensor([[1.0, 0.5, 0.0, 2.0], [0.0, 1.0, 2.0, 2.0]])
-    assert torch.allclose(out[0, :, 0], expected, atol=1e-6)
-
-
-def test_lab_model_round_trip(tmp_path):
-    torch.manual_seed(0)
-    centres = np.array([[0.0, 0.0], [40.0, 20.0], [-20.0, -30.0]], np.float32)
-    model = ColorModel(width=8, bin_centres=centres, bin_weights=np.ones(3, np.float32),
-                       bin_space="lab").eval()
-    path = tmp_path / "lab.safetensors"
-    save_model(model, path)
-    again, _ = load_model(path)
-    assert again.bin_space == "lab"
-    luma = torch.rand(1, 1, 32, 32)
-    with torch.no_grad():
-        raw = model.generator(luma)
-        assert torch.allclose(model.decode(raw, luma), again.decode(raw, luma), atol=1e-5)
-    with pytest.raises(ValueError, match="luma_low"):
-        model.relative_lowres(raw)
-    with pytest.raises(ValueError, match="bin_space"):
-        ColorModel(width=8, bin_centres=centres, bin_space="hsv")
-
-
 def test_generator_shapes_and_size_check():
     g = ChromaUNet(width=8, head="classify", n_bins=7).eval()
     out = g(torch.rand(2, 1, 64, 48))
@@ -128,53 +61,26 @@ def test_generator_shapes_and_size_check():
         g(torch.rand(1, 1, 50, 64))
 
 
-def test_palette_log_prior_is_added_to_every_pixel():
-    torch.manual_seed(0)
-    g = ChromaUNet(width=8, n_bins=5, palette=True).eval()
-    plain = ChromaUNet(width=8, n_bins=5).eval()
-    plain.load_state_dict({k: v for k, v in g.state_dict().items()
-                           if not k.startswith("palette_head.")})
-    with torch.no_grad():
-        g.palette_head.weight.zero_()
-        g.palette_head.bias.copy_(torch.tensor([3.0, 0.0, -1.0, 2.0, 0.5]))
-        x = torch.rand(2, 1, 32, 32)
-        out, palette = g(x, return_palette=True)
-        prior = torch.log_softmax(g.palette_head.bias, dim=0)[None, :, None, None]
-        assert torch.allclose(out, plain(x) + prior, atol=1e-5)
-        assert torch.equal(out, g(x))
-        assert torch.allclose(palette, g.palette_head.bias.expand(2, -1))
-    with pytest.raises(ValueError, match="no palette"):
-        plain(x, return_palette=True)
-    with pytest.raises(ValueError, match="classify"):
-        ChromaUNet(width=8, head="regress", palette=True)
-
-
-def test_palette_follows_the_context():
-    """A tile given the whole image's context gets the whole image's palette."""
-    torch.manual_seed(1)
-    g = ChromaUNet(width=8, n_bins=4, palette=True).eval()
-    image = torch.rand(1, 1, 64, 64)
-    with torch.no_grad():
-        context = g.encode_context(image)
-        _, own = g(image[..., :32, :32], return_palette=True)
-        _, shared = g(image[..., :32, :32], context, return_palette=True)
-        _, whole = g(image, return_palette=True)
-    assert torch.allclose(shared, whole, atol=1e-5)
-    assert not torch.allclose(own, whole, atol=1e-5)
-
-
-def test_palette_model_round_trip(tmp_path):
+def test_guided_generator_takes_hint_planes(tmp_path):
     torch.manual_seed(0)
     centres = np.array([[0.0, 0.0], [0.5, 0.2], [-0.3, 0.4]], np.float32)
-    model = ColorModel(width=8, bin_centres=centres, palette=True).eval()
+    model = ColorModel(width=8, bin_centres=centres, hints=True).eval()
+    assert model.hints and model.generator.in_channels == 1 + len(HINT_CHANNELS) == 6
+    x = torch.rand(1, 6, 32, 32)
+    with torch.no_grad():
+        plain = model(x)
+        changed = x.clone()
+        changed[:, 1:] = torch.rand(1, 5, 32, 32)
+        assert not torch.allclose(model(changed), plain)  # the hints are seen
+    with pytest.raises(ValueError, match="takes 6 input plane"):
+        model.generator(torch.rand(1, 1, 32, 32))  # a guided generator needs its hints
     model.generator.half().float()  # the weights as the file stores them (float16)
-    path = tmp_path / "palette.safetensors"
+    path = tmp_path / "guided.safetensors"
     save_model(model, path)
     again, _ = load_model(path)
-    assert again.generator.palette and again.config["palette"]
-    luma = torch.rand(1, 1, 32, 32)
+    assert again.hints and again.config["hints"]
     with torch.no_grad():
-        assert torch.allclose(model(luma), again(luma), atol=1e-6)
+        assert torch.allclose(model(x), again(x), atol=1e-6)
 
 
 def test_generator_does_not_depend_on_the_batch():

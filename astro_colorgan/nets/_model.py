@@ -118,7 +118,10 @@ class ColorModel(nn.Module):
         """Full-resolution chroma from the generator's raw output.
 
         The relative chroma is upsampled to the full resolution and multiplied
-        by the full-resolution luma, so colour follows the luma's detail.
+        by the full-resolution luma, so colour follows the luma's detail. A
+        guided model's measured colour is blended in (see `relative_lowres`)
+        at the full resolution: only the gate and the predicted colour are
+        upsampled.
 
         Parameters
         ----------
@@ -140,8 +143,21 @@ class ColorModel(nn.Module):
             ``(batch, 2, ny, nx)`` Cb, Cr.
         """
         gain = self.saturation if saturation is None else saturation
-        low = self.relative_lowres(raw, temperature, x, gain)
+        if not self.generator.gated:
+            low = self.relative_lowres(raw, temperature, gain=gain)
+            up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear",
+                               align_corners=False)
+            return absolute_chroma(up, x[:, :1])
+        # a guided model blends measured colour at the luma's resolution: the gate and
+        # the network's own colour are upsampled, the measured colour is not
+        t = self.temperature if temperature is None else temperature
+        low = torch.cat([gain * annealed_mean(self.bin_logits(raw), self.bin_centres, t),
+                         torch.sigmoid(raw[:, -1:])], dim=1)
         up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear", align_corners=False)
+        weight = x[:, 3:4]
+        gate = weight * up[:, 2:]
+        measured = x[:, 1:3] / weight.clamp(min=1e-3)
+        up = gate * measured + (1 - gate) * up[:, :2]
         return absolute_chroma(up, x[:, :1])
 
     def forward(self, x, context=None, temperature=None):
