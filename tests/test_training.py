@@ -194,11 +194,11 @@ def test_guided_model_starts_as_its_single_band_model(toy_images, tiny_model_pat
     colours = [Colorizer(path, device="cpu", stretch=None).colorize(image).rgb
                for path in (out, tiny_model_path)]
     assert np.allclose(*colours, rtol=0, atol=1e-5)
-    # the hint planes enter the network with zero weights: its output does not depend on
-    # them yet; measured colour acts only through the prior of the guided head
+    # measured colour goes through the gate, which starts near 1: a fresh guided model
+    # takes measured colour (relative chroma 0.3 everywhere here) nearly as it is
     hinted = no_hints.clone()
     hinted[:, 1:3] = 0.3
     hinted[:, 3] = 1.0
     with torch.no_grad():
-        assert torch.equal(guided.generator(hinted), guided.generator(no_hints))
-        assert not torch.allclose(guided(hinted), guided(no_hints))
+        relative = guided(hinted) / (hinted[:, :1] + 0.02)
+    assert float((relative - 0.3).abs().max()) < 0.06
