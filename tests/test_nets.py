@@ -7,9 +7,11 @@ import torch
 from astro_colorgan.colorspace import (absolute_chroma, chroma_to_rgb, relative_chroma,
                                        rgb_to_chroma, rgb_to_luma)
 from astro_colorgan.nets import (HINT_CHANNELS, ChromaUNet, ColorModel, PatchDiscriminator,
-                                 chroma_histogram, load_model, lsgan_discriminator_loss,
-                                 lsgan_generator_loss, rebalanced_cross_entropy,
-                                 rebalancing_weights, save_model, select_bins, soft_encode)
+                                 load_model, save_model)
+from astro_colorgan.training._bins import (chroma_histogram, rebalancing_weights, select_bins,
+                                           soft_encode)
+from astro_colorgan.training._losses import (lsgan_discriminator_loss, lsgan_generator_loss,
+                                             rebalanced_cross_entropy)
 
 
 def test_round_trip_and_luma_kept_exactly():

@@ -112,7 +112,7 @@ def _stack_then_colorize(colorizer, sources, output, settings):
 
     from ..composite import stack
     from ..io import add_history, check_output_path, write_fits
-    from ..nets import rgb_to_luma
+    from ..colorspace import rgb_to_luma
 
     check_output_path(output, overwrite=settings.overwrite)
     composite = stack(list(sources), **settings.stack)

@@ -222,7 +222,7 @@ def recompose(x, chroma, valid, measured=None):
     """RGB ``(3, rows, nx)`` from input rows, chroma and validity, on their device.
 
     Without ``measured`` the output keeps the input's luma exactly
-    (`~astro_colorgan.nets.chroma_to_rgb`); with it (two filters of three),
+    (`~astro_colorgan.colorspace.chroma_to_rgb`); with it (two filters of three),
     red and blue are the measured ones and only green is predicted
     (`complete_green`). NaN where ``valid`` is False.
     """

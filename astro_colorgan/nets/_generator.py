@@ -21,7 +21,7 @@ Two heads exist:
 ``regress``
     the two relative-chroma planes directly (``tanh``-bounded).
 
-The chroma predicted is the *relative chroma* (see `~astro_colorgan.nets.relative_chroma`).
+The chroma predicted is the *relative chroma* (see `~astro_colorgan.colorspace.relative_chroma`).
 """
 
 import torch

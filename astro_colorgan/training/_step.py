@@ -10,9 +10,9 @@ from astropy import log
 
 from ..colorspace import (RELATIVE_CHROMA_MAX, chroma_to_rgb, foreground_weight, relative_chroma,
                           rgb_to_chroma, rgb_to_luma)
-from ..nets import (BIN_STEP, CHROMA_STRIDE, ColorModel, PatchDiscriminator, chroma_histogram,
-                    load_model, lsgan_discriminator_loss, lsgan_generator_loss,
-                    rebalanced_cross_entropy, rebalancing_weights, select_bins, soft_encode)
+from ..nets import CHROMA_STRIDE, ColorModel, PatchDiscriminator, load_model
+from ._bins import BIN_STEP, chroma_histogram, rebalancing_weights, select_bins, soft_encode
+from ._losses import lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy
 from ._distributed import unwrap
 from ._inputs import guided_input
 
