@@ -115,8 +115,11 @@ def _predict(model, x, context):
     ny, nx = x.shape[1:]
     padded, _ = pad_to_multiple(x[None])
     raw = model.generator(padded, context)
-    full = model.decode(raw, padded)
-    return full[0, :, :ny, :nx].float()
+    full = model.decode(raw, padded)[0, :, :ny, :nx].float()
+    if not bool(torch.isfinite(full).all()):
+        raise ValueError("the model gave non-finite colour (NaN or infinity): its weights are "
+                         "damaged, or they overflow on this device")
+    return full
 
 
 def chroma_bands(model, read_input, shape, reference, *, tile, overlap, margin):

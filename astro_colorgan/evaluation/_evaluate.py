@@ -105,7 +105,8 @@ class EvaluationResult:
                          f"{mean['colourfulness_ratio']:.2f}",
                          f"{err['colourfulness_ratio']:.2f}"])
         return _rst_table(header, rows, f"standard errors of the means over {len(self.names)} "
-                          f"scored images; paired: image by image against {self.baseline}")
+                          f"scored images; paired: image by image against the {self.baseline} "
+                          "baseline")
 
 
 def format_table(means, *, n_images=None):
