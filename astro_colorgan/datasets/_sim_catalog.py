@@ -190,7 +190,11 @@ def complete_catalog(catalog):
     ValueError
         If a required column is missing or a value is out of range.
     """
-    table = Table(rows=catalog) if isinstance(catalog, (list, tuple)) else Table(catalog)
+    if isinstance(catalog, (list, tuple)):
+        table = Table(rows=catalog) if len(catalog) else Table(
+            {name: np.zeros(0, dtype) for name, (dtype, _) in CATALOG_COLUMNS.items()})
+    else:
+        table = Table(catalog)
     missing = [name for name, (_, default) in CATALOG_COLUMNS.items()
                if default is None and name not in table.colnames]
     if missing:
@@ -208,14 +212,16 @@ def complete_catalog(catalog):
 def _check_catalog(table):
     kinds = set(table["kind"])
     if not kinds <= {"galaxy", "star"}:
-        raise ValueError(f"kind must be 'galaxy' or 'star', not {sorted(kinds - {'galaxy', 'star'})}")
+        raise ValueError("kind must be 'galaxy' or 'star', not "
+                         + ", ".join(sorted(kinds - {"galaxy", "star"})))
     galaxy = table["kind"] == "galaxy"
     star = ~galaxy
     problems = []
     if np.any((table["redshift"][galaxy] < 0) | (table["redshift"][galaxy] > 6)):
         problems.append("redshift must be between 0 and 6")
-    fraction = table["bulge_fraction"][galaxy] + table["knot_fraction"][galaxy]
-    if np.any((table["bulge_fraction"] < 0) | (table["knot_fraction"] < 0) | (fraction > 1)):
+    fraction = table["bulge_fraction"] + table["knot_fraction"]
+    if np.any((table["bulge_fraction"] < 0) | (table["knot_fraction"] < 0)
+              | (galaxy & (fraction > 1))):
         problems.append("bulge_fraction and knot_fraction must be >= 0 and add up to at most 1")
     has_bulge = galaxy & (table["bulge_fraction"] > 0)
     has_disk = galaxy & (table["bulge_fraction"] < 1)
