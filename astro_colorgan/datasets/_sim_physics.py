@@ -33,6 +33,7 @@ __all__ = [
     "calzetti_attenuation",
     "madau_transmission",
     "zodiacal_sky",
+    "import_galsim",
     "INSTRUMENTS",
     "YOUNG_BETA",
 ]
@@ -166,10 +167,20 @@ def _filter(row):
     return Filter(*row)
 
 
+def import_galsim():
+    """Import GalSim, or fail with an `ImportError` that says how to install it."""
+    try:
+        import galsim
+    except ImportError:
+        raise ImportError("simulating fields needs GalSim: pip install galsim "
+                          "(or pip install astro-colorgan[simulate])") from None
+    return galsim
+
+
 @functools.lru_cache(maxsize=None)
 def _read_table(relative_path):
     """The two columns of a table in GalSim's share directory."""
-    import galsim
+    galsim = import_galsim()
 
     table = np.loadtxt(os.path.join(galsim.meta_data.share_dir, relative_path))
     return table[:, 0], table[:, 1]

@@ -23,8 +23,8 @@ from astropy.table import Table
 from ..io import add_history, provenance_history, write_fits
 from ._sim_catalog import complete_catalog, random_catalog
 from ._sim_physics import (AB_NJY_ZEROPOINT, INSTRUMENTS, REFERENCE_BAND, SIMULATED_FILTERS,
-                           band_weights, blackbody_fnu, get_filter, template_fnu, young_fnu,
-                           zodiacal_sky)
+                           band_weights, blackbody_fnu, get_filter, import_galsim,
+                           template_fnu, young_fnu, zodiacal_sky)
 
 __all__ = ["SIMULATED_FILTERS", "SimulatedField", "simulate_field", "simulate_fields",
            "read_simulated_field"]
@@ -33,15 +33,6 @@ _MIN_SIZE = 32
 _CATALOG_NAME = "catalog.ecsv"
 _DISK_THICKNESS = 0.1  # scale height over scale radius of the inclined discs
 _BULGE_TRUNCATION = 5.0  # de Vaucouleurs profiles are cut at 5 half-light radii
-
-
-def _import_galsim():
-    try:
-        import galsim
-    except ImportError:
-        raise ImportError("simulating fields needs GalSim: pip install galsim "
-                          "(or pip install astro-colorgan[simulate])") from None
-    return galsim
 
 
 @dataclass(eq=False)
@@ -57,7 +48,7 @@ class SimulatedField:
         magnitude of one unit), ``EXPTIME``, ``SKYLEVEL`` (mean sky, nJy per
         pixel), ``PSFFWHM`` (arcsec) and HISTORY.
     catalog : `~astropy.table.Table` or `None`
-        One row per object (see `astro_colorgan.datasets._sim_catalog.CATALOG_COLUMNS`),
+        One row per object (the columns of ``simulate_field``'s ``catalog``),
         with ``ra`` and ``dec`` (deg) and the true AB magnitude ``mag_<filter>`` of
         each object in each filter.
     paths : list of str
@@ -210,7 +201,7 @@ class _Instrument:
 
 @functools.lru_cache(maxsize=None)
 def _gsparams():
-    galsim = _import_galsim()
+    galsim = import_galsim()
     # 1 % folding and k-space truncation: fast FFTs of small stamps, errors well
     # below the photon noise of the faintest objects drawn
     return galsim.GSParams(folding_threshold=1e-2, maxk_threshold=1e-2)
@@ -220,7 +211,7 @@ def _gsparams():
 def _psf(name):
     """The PSF of a filter at its effective wavelength: Airy (HST, with the detector's
     blur) or Kolmogorov (LSST)."""
-    galsim = _import_galsim()
+    galsim = import_galsim()
     band = get_filter(name)
     spec = INSTRUMENTS[band.instrument]
     if spec.get("seeing"):
@@ -245,10 +236,12 @@ def _psf_fwhm(name):
 
 def _profiles(obj, instrument):
     """Unit-flux GalSim profiles of an object's components (None where absent), and its extent."""
-    galsim = _import_galsim()
+    galsim = import_galsim()
     gsparams = _gsparams()
     if obj["kind"] == "star":
-        return [galsim.DeltaFunction(gsparams=gsparams), None, None], 0.0
+        # the stamp reaches 10 FWHM: the PSF's wings hold the last per cent of the light
+        extent = 6.0 * max(instrument.psf_fwhm)
+        return [galsim.DeltaFunction(gsparams=gsparams), None, None], extent
     # position angle east of north -> angle from +x (north up, east left)
     beta = (obj["position_angle"] + 90.0) * galsim.degrees
     profiles, extent = [None, None, None], 0.0
@@ -281,7 +274,7 @@ def _profiles(obj, instrument):
 
 def _render(catalog, fluxes, instrument, shape):
     """The noiseless images (nJy per pixel, no sky) of the catalogue's objects, one per filter."""
-    galsim = _import_galsim()
+    galsim = import_galsim()
     ny, nx = shape
     scale = instrument.pixel_scale
     images = [galsim.ImageF(nx, ny, scale=scale) for _ in instrument.filters]
@@ -378,7 +371,8 @@ def simulate_field(filters, *, size=256, seed=None, catalog=None, pixel_scale=No
     ['F435W', 'F606W', 'F814W']
     >>> field.images[0].header["BUNIT"], field.images[0].data.shape
     ('nJy', (64, 64))
-    >>> stack(field.images).rgb.shape
+    >>> composite = stack(field.images)  # doctest: +IGNORE_OUTPUT
+    >>> composite.rgb.shape
     (64, 64, 3)
     """
     bands = _check_filters(filters)
@@ -389,7 +383,7 @@ def simulate_field(filters, *, size=256, seed=None, catalog=None, pixel_scale=No
         raise ValueError(f"pixel_scale must be positive, not {pixel_scale}")
     if catalog is not None:
         catalog = complete_catalog(catalog)
-    galsim = _import_galsim()
+    galsim = import_galsim()
     catalog_seed, centre_seed, noise_seed = _seed_sequence(seed).spawn(3)
     if centre is None:
         centre = _random_centre(np.random.default_rng(centre_seed))
@@ -512,7 +506,7 @@ def simulate_fields(outdir, n, filters, *, size=256, seed=None, overwrite=False,
     if os.path.isdir(outdir) and os.listdir(outdir) and not overwrite:
         raise FileExistsError(f"{outdir} is not empty; use overwrite=True (--overwrite) to "
                               "write into it")
-    _import_galsim()
+    import_galsim()
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     options = dict(size=size, pixel_scale=pixel_scale, mag_limit=mag_limit, dust=dust,
