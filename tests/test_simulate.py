@@ -34,6 +34,10 @@ def test_deterministic_for_a_seed(small_field):
         assert first.header["CRVAL1"] == second.header["CRVAL1"]
         assert not np.array_equal(first.data, third.data)
     assert small_field.catalog.pformat() == again.catalog.pformat()
+    # a SeedSequence given twice gives the same field twice
+    sequence = np.random.SeedSequence(9, spawn_key=(2,))
+    first, second = (simulate_field(["g"], size=32, seed=sequence) for _ in range(2))
+    np.testing.assert_array_equal(first.images[0].data, second.images[0].data)
 
 
 def test_images_have_wcs_and_keywords(small_field):

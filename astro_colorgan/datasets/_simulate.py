@@ -125,8 +125,13 @@ def _check_size(size):
     return int(size)
 
 
-def _seed_sequence(seed):
-    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+def _child_seeds(seed, n):
+    """``n`` independent seed sequences of ``seed``, the same every time (unlike ``spawn``,
+    which counts the children a `~numpy.random.SeedSequence` has already given)."""
+    if not isinstance(seed, np.random.SeedSequence):
+        seed = np.random.SeedSequence(seed)
+    return [np.random.SeedSequence(seed.entropy, spawn_key=tuple(seed.spawn_key) + (k,))
+            for k in range(n)]
 
 
 def _random_centre(rng):
@@ -384,7 +389,7 @@ def simulate_field(filters, *, size=256, seed=None, catalog=None, pixel_scale=No
     if catalog is not None:
         catalog = complete_catalog(catalog)
     galsim = import_galsim()
-    catalog_seed, centre_seed, noise_seed = _seed_sequence(seed).spawn(3)
+    catalog_seed, centre_seed, noise_seed = _child_seeds(seed, 3)
     if centre is None:
         centre = _random_centre(np.random.default_rng(centre_seed))
     mag_limit = spec["mag_limit"] if mag_limit is None else float(mag_limit)
