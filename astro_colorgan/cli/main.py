@@ -19,7 +19,7 @@ __all__ = ["main", "build_parser", "CommandError"]
 PROG = "astro-colorize"
 
 # name of the module (inside this package) of each subcommand, in help order
-_SUBCOMMANDS = ("_stack", "_colorize", "_batch", "_train", "_evaluate")
+_SUBCOMMANDS = ("_stack", "_colorize", "_batch", "_train", "_evaluate", "_simulate")
 
 
 class CommandError(Exception):
