@@ -1,10 +1,24 @@
-"""Training the colorizer: presets, training pairs, the training loop."""
+"""Training the colorizer: presets, training pairs, the training loop.
+
+The recipes (`PRESETS`, `Preset`, `get_preset`) need only the standard
+library; the rest needs torch and is imported when it is first used.
+"""
+
+import importlib
 
 from ._presets import PRESETS, Preset, get_preset
-from ._samples import TrainingImages
-from ._trainer import CSV_COLUMNS, train
-from ._validation import COLOURFULNESS_BAND, SATURATIONS, TEMPERATURES, choose_temperature
 
 __all__ = ["PRESETS", "Preset", "get_preset", "TrainingImages", "train",
            "CSV_COLUMNS", "choose_temperature", "TEMPERATURES", "SATURATIONS",
            "COLOURFULNESS_BAND"]
+
+# the names that need torch, and the module of each
+_LAZY = {"TrainingImages": "._samples", "train": "._trainer", "CSV_COLUMNS": "._trainer",
+         "choose_temperature": "._validation", "TEMPERATURES": "._validation",
+         "SATURATIONS": "._validation", "COLOURFULNESS_BAND": "._validation"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

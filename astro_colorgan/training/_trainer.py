@@ -21,6 +21,7 @@ from ..nets import (CHROMA_STRIDE, RELATIVE_CHROMA_MAX, ColorModel, PatchDiscrim
                     rebalancing_weights, relative_chroma, rgb_to_chroma, rgb_to_lab,
                     rgb_to_luma, save_model, select_bins, soft_encode)
 from ..version import version
+from ._checkpoint import read_checkpoint
 from ._distributed import Processes, unwrap
 from ._presets import get_preset
 from ._samples import TrainingImages
@@ -267,6 +268,7 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
 
     output = os.fspath(output)
     check_output_path(output, overwrite=overwrite)
+    state = read_checkpoint(resume) if resume is not None else None  # before anything is made
     recipe = get_preset(preset, epochs=epochs, batch_size=batch_size, crop=crop)
     if recipe.crop % 16:
         raise ValueError(f"crop must be a multiple of 16, not {recipe.crop}")
@@ -304,7 +306,6 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
     csv_path = os.path.join(workdir, "losses.csv")
     start_epoch, start_step, elapsed = 0, 0, 0.0
     if resume is not None:
-        state = torch.load(os.fspath(resume), map_location=dev, weights_only=True)
         saved = json.loads(state["info"])
         if saved["recipe"] != json.loads(json.dumps(recipe.as_dict())) or saved["seed"] != seed:
             raise ValueError(f"checkpoint {resume} was written by another recipe or seed")
