@@ -23,10 +23,6 @@ PROG = "astro-colorize"
 # name of the module (inside this package) of each subcommand, in help order
 _SUBCOMMANDS = ("_stack", "_colorize", "_batch", "_train", "_evaluate")
 
-# the latest time stamp SOURCE_DATE_EPOCH may give (9999-12-31T23:59:59 UTC)
-_LAST_EPOCH = 253402300799
-
-
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, like the errors of the commands."""
 
@@ -78,16 +74,15 @@ def _check_environment():
     libraries as they are imported (numpy's f2py, by scipy), which fail with a
     traceback on a value that is not an integer.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        return None
-    if epoch == "":
-        # empty means unset (the convention, and provenance_history's reading)
+    from .._environment import source_date_epoch
+
+    if os.environ.get("SOURCE_DATE_EPOCH") == "":
+        # empty means unset (the convention), but numpy's f2py would fail on it
         del os.environ["SOURCE_DATE_EPOCH"]
-        return None
-    if not (epoch.isascii() and epoch.isdigit()) or int(epoch) > _LAST_EPOCH:
-        return (f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 "
-                f"(0 to {_LAST_EPOCH}), not {epoch!r}")
+    try:
+        source_date_epoch()
+    except ValueError as exc:
+        return str(exc)
     return None
 
 

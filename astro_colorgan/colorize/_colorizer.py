@@ -8,8 +8,8 @@ import torch
 from astropy import log
 from astropy.io import fits
 
-from ..io import (check_output_path, fits_cube_writer, open_image_rows, provenance_history,
-                  read_image, rgb_cube_header, write_fits)
+from ..io import (check_fits_name, check_output_path, fits_cube_writer, fits_text,
+                  open_image_rows, provenance_history, read_image, rgb_cube_header, write_fits)
 from ..nets import chroma_to_rgb, file_sha256, load_model, resolve_device
 from ._bands import DisplayScaling, chroma_bands, thumbnail
 from ._core import dihedral, pad_to_multiple, undo_dihedral
@@ -153,7 +153,7 @@ class Colorizer:
             if key in header:
                 out[key] = header[key]
         out["COLORSRC"] = ("PREDICTED", "colours predicted by a model, not measured")
-        out["COLORMOD"] = (self.name[:60], "colorizer model file")
+        out["COLORMOD"] = (fits_text(self.name)[:60], "colorizer model file")
         return out
 
     def predict(self, data, *, stretch="auto", interval=None, Q=8.0, tile=1024, overlap=64,
@@ -329,6 +329,7 @@ class Colorizer:
             If ``output`` exists and ``overwrite`` is False (checked before any work).
         """
         output = os.fspath(output)
+        check_fits_name(output)
         check_output_path(output, overwrite=overwrite)
         options = dict(stretch=stretch, interval=interval, Q=Q, tile=tile, overlap=overlap,
                        margin=margin, tta=tta, hdu=hdu, plane=plane)

@@ -17,7 +17,7 @@ from astropy.nddata import NDData
 from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS, FITSFixedWarning
 
-from ._fits import first_line, open_fits, parse_ext, select_hdu, split_path
+from ._fits import first_line, open_fits, path_and_hdu, select_hdu
 
 __all__ = ["ImageData", "read_image"]
 
@@ -93,11 +93,12 @@ def _celestial_wcs(wcs_or_header, name, fobj=None):
                 )
         if not wcs.has_celestial:
             return None
-        for attribute in ("crval", "crpix", "cdelt"):
-            values = np.asarray(getattr(wcs.wcs, attribute), dtype=float)
+        for what, values in (("CRVAL", wcs.wcs.crval), ("CRPIX", wcs.wcs.crpix),
+                             ("CDELT", wcs.wcs.get_cdelt()), ("PC", wcs.wcs.get_pc())):
+            values = np.asarray(values, dtype=float)
             if not np.isfinite(values).all():
-                raise ValueError(f"{name}: the WCS holds a non-finite {attribute.upper()} "
-                                 f"({values.tolist()}); fix the WCS or leave it out")
+                raise ValueError(f"{name}: the WCS holds a non-finite {what} "
+                                 f"({values.ravel().tolist()}); fix the WCS or leave it out")
         if {wcs.wcs.lng, wcs.wcs.lat} != {0, 1}:
             warnings.warn(
                 f"{name}: the celestial axes of the WCS are not the image axes; WCS ignored",
@@ -257,12 +258,9 @@ def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype
             image = dataclasses.replace(image, wcs=_celestial_wcs(wcs, image.name))
         return _check_wcs(image, allow_no_wcs)
     if isinstance(data, (str, Path)):
-        path, ext = split_path(data)
-        if ext is not None and hdu is not None and parse_ext(hdu) != ext:
-            raise ValueError(f"{os.fspath(data)} selects HDU {ext!r} but hdu= / --hdu asks "
-                             f"for {parse_ext(hdu)!r}: give only one of them")
+        path, key = path_and_hdu(data, hdu)
         with open_fits(path) as hdulist:
-            index = select_hdu(hdulist, ext if hdu is None else hdu, os.path.basename(path))
+            index = select_hdu(hdulist, key, os.path.basename(path))
             name = f"{os.path.basename(path)}[{index}]"
             array, wcs_in, header = _from_hdu(hdulist[index], name, plane, hdulist, dtype)
         mask_in = None

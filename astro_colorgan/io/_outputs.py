@@ -308,13 +308,11 @@ def provenance_history(action, inputs, options):
 
 
 def _now():
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise ValueError(f"SOURCE_DATE_EPOCH must be an integer number of seconds, "
-                             f"not {epoch!r}") from None
+    from .._environment import source_date_epoch
+
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
     return datetime.datetime.now(datetime.timezone.utc)
 
 
@@ -383,7 +381,7 @@ def add_history(header, lines):
 
 
 def fits_text(text):
-    """``text`` in the printable ASCII that FITS header cards hold.
+    r"""``text`` in the printable ASCII that FITS header cards hold.
 
     Accented letters lose their accents (``'ü'`` becomes ``'u'``); other
     characters outside printable ASCII become Python escapes (``'ø'`` becomes
@@ -531,7 +529,11 @@ def write_fits(hdus, path, *, overwrite=False):
         If the file exists and ``overwrite`` is `False`.
     OSError
         If the folder does not exist or is not writable.
+    ValueError
+        If the name does not end like a FITS file (``.fits``, ``.fit``, ``.fts``, or
+        these with ``.gz``).
     """
+    check_fits_name(path)
     if isinstance(hdus, fits.HDUList):
         hdulist = hdus
     else:
