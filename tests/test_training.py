@@ -128,6 +128,7 @@ def test_gan_preset_runs_and_chooses_decoding(toy_images, tmp_path):
     assert model.bin_space == "lab" and model.bin_table.shape[1] == len(model.bin_centres)
 
 
+@pytest.mark.slow
 def test_resume_continues_exactly(toy_images, tmp_path):
     """Also under bfloat16 autocast on the CPU, with the palette (the ``palette`` preset)."""
     torch.set_num_threads(1)

@@ -1,5 +1,6 @@
 """The multi-filter colour composite: `stack` and its result, `CompositeImage`."""
 
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from astropy.visualization import BaseInterval, BaseStretch
 
 from ..align import align_images, interpolation_order
 from ..background import subtract_background
+from ..io._fits import split_path
 from ..io import (
     ImageData,
     make_rgb_hdu,
@@ -214,6 +216,10 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
                              "least one filter a positive weight")
     interpolation_order(order)
     interval = SkyPercentileInterval() if interval is None else interval
+    if isinstance(reference, (str, os.PathLike)):
+        path, _ = split_path(reference)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No such file: {path} (the reference grid)")
     hdus = _per_filter(hdu, n, "HDUs")
     planes = _per_filter(plane, n, "planes")
 
