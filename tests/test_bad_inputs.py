@@ -31,6 +31,9 @@ FEW = settings(max_examples=6, deadline=None, derandomize=True,
                suppress_health_check=[HealthCheck.function_scoped_fixture,
                                       HealthCheck.too_slow])
 
+# a whole stack per example: fewer of them
+STACKS = settings(FEW, max_examples=3)
+
 UNICODE_NAME = "ünï cødé space.fits"
 
 
@@ -532,7 +535,7 @@ def field_reference(field):
     return stack(field).rgb
 
 
-@FEW
+@STACKS
 @given(scale=scales)
 def test_stack_any_flux_scale(scale, field, field_reference):
     from astro_colorgan import stack
@@ -546,7 +549,7 @@ def test_stack_any_flux_scale(scale, field, field_reference):
     _same_picture(rgb, field_reference)
 
 
-@settings(max_examples=4, deadline=None, derandomize=True)
+@settings(STACKS, max_examples=2)
 @given(exponent=st.integers(-100, 100))
 def test_stack_power_of_two_scale_is_exact(exponent, field, field_reference):
     from astro_colorgan import stack
