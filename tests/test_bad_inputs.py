@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from astro_colorgan.cli.main import main
@@ -537,6 +537,8 @@ def field_reference(field):
 
 @STACKS
 @given(scale=scales)
+@example(scale=(-35.0, np.float32))
+@example(scale=(35.0, np.float64))
 def test_stack_any_flux_scale(scale, field, field_reference):
     from astro_colorgan import stack
 
@@ -568,6 +570,9 @@ def galaxy():
 
 @FEW
 @given(scale=scales)
+@example(scale=(-35.0, np.float32))
+@example(scale=(35.0, np.float32))
+@example(scale=(-20.0, np.float64))
 def test_colorize_any_flux_scale(scale, galaxy, tiny_model_path):
     exponent, dtype = scale
     colorizer = _colorizer(tiny_model_path)
@@ -580,6 +585,8 @@ def test_colorize_any_flux_scale(scale, galaxy, tiny_model_path):
 
 @FEW
 @given(scale=st.floats(-35, 35))
+@example(scale=-35.0)
+@example(scale=35.0)
 def test_sky_statistics_scale_with_the_data(scale):
     from astro_colorgan.background import estimate_background
     from astro_colorgan.composite import SkyPercentileInterval
