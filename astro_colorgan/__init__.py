@@ -5,16 +5,16 @@ and a conditional-GAN colorizer for single-band images.
 """
 
 from .version import version as __version__
-from .io import read_image
-from .composite import stack
 
 __all__ = ["__version__", "read_image", "stack", "Colorizer"]
 
+# imported when first used: the command line starts without astropy, reproject or torch
+_LAZY = {"read_image": ".io", "stack": ".composite", "Colorizer": ".colorize"}
+
 
 def __getattr__(name):
-    # the colorizer needs torch: import it only when it is asked for
-    if name == "Colorizer":
-        from .colorize import Colorizer
+    if name in _LAZY:
+        import importlib
 
-        return Colorizer
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

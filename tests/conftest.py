@@ -1,9 +1,33 @@
-"""Shared fixtures of the colorizer tests: tiny models and generated colour images."""
+"""Shared fixtures of the colorizer tests: tiny models and generated colour images.
+
+Tests marked ``slow`` (subprocesses, training runs, clusters) are skipped unless
+``--run-slow`` is given or ``ASTRO_COLORGAN_RUN_SLOW=1`` is set, so that the
+README's test command stays quick; ``.ci/run`` runs them separately.
+"""
+
+import os
 
 import numpy as np
 import pytest
 
 from _colour_images import make_colour_images
+
+
+def pytest_addoption(parser):
+    try:
+        parser.addoption("--run-slow", action="store_true", default=False,
+                         help="also run the tests marked slow (or ASTRO_COLORGAN_RUN_SLOW=1)")
+    except ValueError:  # the pytest-skip-slow plugin, where installed, defines it too
+        pass
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-slow") or os.environ.get("ASTRO_COLORGAN_RUN_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow or ASTRO_COLORGAN_RUN_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -144,6 +144,7 @@ def _loads():
     return len(loaded_models())
 
 
+@pytest.mark.slow
 def test_killed_worker_loses_nothing(cluster_client, serial, tiny_model_path, tmp_path,
                                      monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", _EPOCH)
@@ -223,6 +224,7 @@ def test_cli_output_folder_that_refuses_files(tiny_model_path, unwritable_tmp_pa
     assert "astro-colorize: error: Cannot write to folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_runs_a_local_cluster(tiny_model_path, tmp_path, capsys):
     _write_images(tmp_path, 2)
     (tmp_path / "broken.fits").write_text("not FITS")

@@ -92,6 +92,7 @@ def test_console_script_error_has_no_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_train_and_evaluate_commands(tmp_path, capsys):
     data = tmp_path / "data"
     data.mkdir()

@@ -45,6 +45,7 @@ def _info(checkpoint):
     return json.loads(checkpoint["info"])
 
 
+@pytest.mark.slow
 def test_two_processes_train_the_single_process_model(toy_images, tmp_path, monkeypatch):
     # two processes, each with half of every batch of 4, launched as the docs say
     two = tmp_path / "two"

@@ -183,7 +183,7 @@ def test_cli_colour_frames_and_completion(guided_path, tmp_path, capsys):
         assert any(names[0] in line for line in hdul[0].header["HISTORY"]) or \
             "g.fits" in " ".join(hdul[0].header["HISTORY"])
     assert main(["colorize", str(deep), "-o", str(tmp_path / "o.png"), *model]) == 2
-    assert "use --png" in capsys.readouterr().err
+    assert "--png" in capsys.readouterr().err
     assert not (tmp_path / "o.png").exists()
     both = tmp_path / "both.fits"
     assert main(["stack", names[0], names[2], "--complete", "-o", str(both), *model]) == 0

@@ -128,6 +128,7 @@ def test_gan_preset_runs_and_chooses_decoding(toy_images, tmp_path):
     assert model.head == "classify" and len(model.bin_centres) > 1 and not model.hints
 
 
+@pytest.mark.slow
 def test_resume_continues_exactly(toy_images, tmp_path):
     """Also under bfloat16 autocast on the CPU, for a guided model whose inputs (hint
     modes, the users' path) are drawn at random."""

@@ -7,6 +7,7 @@ from astropy import log
 from astropy.stats import SigmaClip, sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
 
+from .._scale import power_of_two_scale
 from ..io import ImageData, read_image
 
 __all__ = ["default_box_size", "estimate_background", "subtract_background"]
@@ -182,6 +183,24 @@ def estimate_background(data, *, mask=None, box_size=None, filter_size=3, sigma=
 def _estimate(data, mask, *, box_size, filter_size, sigma, mask_sources, nsigma, npixels,
               dilate, want_rms):
     """`estimate_background` on a float array and its full mask; rms only if ``want_rms``."""
+    # in units of a power of two near the data (an exact scaling): the statistics neither
+    # underflow nor overflow in float32, and the result scales with the data
+    scale = power_of_two_scale(data[::7, ::7])
+    if scale != 1.0:
+        data = data * data.dtype.type(1.0 / scale)
+    background, rms = _estimate_unit(data, mask, box_size=box_size, filter_size=filter_size,
+                                     sigma=sigma, mask_sources=mask_sources, nsigma=nsigma,
+                                     npixels=npixels, dilate=dilate, want_rms=want_rms)
+    if scale != 1.0:
+        background *= background.dtype.type(scale)
+        if rms is not None:
+            rms *= rms.dtype.type(scale)
+    return background, rms
+
+
+def _estimate_unit(data, mask, *, box_size, filter_size, sigma, mask_sources, nsigma, npixels,
+                   dilate, want_rms):
+    """`_estimate` on data of magnitude about 1."""
     valid = ~mask
     if box_size is None:
         box_size = default_box_size(data.shape)

@@ -101,7 +101,9 @@ def run_job(sources, output, settings):
             # the composite is display-scaled already
             colorizer = _colorizer(settings, dict(setup, stretch=None))
             _stack_then_colorize(colorizer, sources, output, settings)
-    except (ValueError, TypeError, OSError, KeyError, RuntimeError) as exc:
+    except (ValueError, OSError) as exc:
+        # errors in the input are reported; anything else is a bug, and fails the task
+        # with its traceback (reported by the batch with the exception's type)
         return {"output": output, "error": first_line(exc) or type(exc).__name__, "note": ""}
     return {"output": output, "error": None, "note": ""}
 

@@ -57,7 +57,7 @@ def default_workers():
 
 
 def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, scheduler=None,
-              client=None, overwrite=False, device="cpu", progress=True, timeout=10,
+              client=None, overwrite=False, device="auto", progress=True, timeout=10,
               colorize_options=None, stack_options=None):
     """Colorize many images on a Dask cluster, each input once, each output whole.
 
@@ -90,7 +90,8 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
         Replace existing outputs; otherwise inputs whose output exists are
         reported as failed and not run.
     device : str
-        Where workers run the model (``'cpu'``, ``'cuda'`` or ``'auto'``).
+        Where workers run the model: ``'auto'`` (default: a GPU where there is one),
+        ``'cpu'`` or ``'cuda'``.
     progress : bool
         Show a progress bar of files done.
     timeout : float
@@ -117,7 +118,12 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
         scheduler cannot be reached.
     """
     from ..colorize import DEFAULT_MODEL, Colorizer
+    from ..nets import resolve_device
 
+    # every option is checked before any folder, cluster or model is touched
+    _check_options(mode, workers, timeout, dict(colorize_options or {}),
+                   dict(stack_options or {}))
+    resolve_device(device)
     jobs = expand_inputs(inputs, mode=mode)
     out_dir = os.fspath(out_dir)
     outputs = [os.path.join(out_dir, f"{job.name}.fits") for job in jobs]
@@ -149,6 +155,39 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
     for index in todo:  # what workers killed mid-write left behind
         remove_stale_temporaries(outputs[index])
     return BatchReport(results)
+
+
+def _check_options(mode, workers, timeout, colorize_options, stack_options):
+    """Refuse options that would fail every job, before anything starts."""
+    import math
+
+    from ..colorize._tiling import check_tiling
+    from ..composite import SkyPercentileInterval, resolve_stretch
+    from ._inputs import MODES
+
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    if workers is not None and (isinstance(workers, bool) or int(workers) != workers
+                                or workers < 1):
+        raise ValueError(f"workers must be a whole number of at least 1, not {workers}")
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
+    check_tiling(colorize_options.get("tile", 1024), colorize_options.get("overlap", 64))
+    stretch = colorize_options.get("stretch", "auto")
+    Q = colorize_options.get("Q", 8.0)
+    if isinstance(stretch, str) and stretch != "auto":
+        resolve_stretch(stretch, Q=Q)
+    elif stretch == "auto":
+        resolve_stretch("asinh", Q=Q)
+    stack_Q = stack_options.get("Q", 8.0)
+    stretches = stack_options.get("stretch", "asinh")
+    for item in stretches if isinstance(stretches, (list, tuple)) else [stretches]:
+        resolve_stretch(item, Q=stack_Q)
+    interval = stack_options.get("interval")
+    if interval is not None and not isinstance(interval, SkyPercentileInterval):
+        from ..composite import check_interval
+
+        check_interval(interval)
 
 
 @contextlib.contextmanager

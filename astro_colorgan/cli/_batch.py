@@ -2,15 +2,18 @@
 
 import sys
 
+from ._options import (BATCH_MODES, device_options, display_options, model_options,
+                       overwrite_options, progress_options, tiling_options)
+
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers):
     """Add the ``batch`` subcommand to the ``astro-colorize`` sub-parsers."""
-    from ..batch._inputs import MODES
-
     parser = subparsers.add_parser(
         "batch",
+        parents=[model_options(), device_options(), display_options(), tiling_options(),
+                 progress_options(), overwrite_options()],
         help="colorize many images on a Dask cluster",
         description="Colorize many FITS images, or stack then colorize many fields, on a "
         "Dask cluster: by default a local cluster with one worker process per CPU core. "
@@ -25,7 +28,7 @@ def add_parser(subparsers):
                         "holds the filter images of one field, and a pattern may match folders")
     parser.add_argument("--out-dir", required=True, metavar="DIR",
                         help="folder for the outputs NAME.fits (created if missing)")
-    parser.add_argument("--mode", default="colorize", choices=MODES,
+    parser.add_argument("--mode", default="colorize", choices=BATCH_MODES,
                         help="colorize each image, or stack each field's filters and colorize "
                         "the composite's luminance (default: colorize)")
     parser.add_argument("--workers", type=int, metavar="N",
@@ -35,18 +38,6 @@ def add_parser(subparsers):
                         "instead of starting a local cluster")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                         help="how long to wait for the scheduler (default: 10)")
-    parser.add_argument("--model", metavar="PATH",
-                        help="model file (.safetensors) (default: the shipped model)")
-    parser.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"),
-                        help="where the workers run the model (default: cpu)")
-    parser.add_argument("--stretch", default="asinh", choices=("asinh", "linear", "none"),
-                        help="display scaling before colorizing (colorize mode; default: asinh)")
-    parser.add_argument("--Q", type=float, default=8.0, help="asinh softening (default: 8)")
-    parser.add_argument("--tile", type=int, default=1024, help="tile size (default: 1024)")
-    parser.add_argument("--overlap", type=int, default=64, help="tile overlap (default: 64)")
-    parser.add_argument("--no-progress", dest="progress", action="store_false",
-                        help="do not show the progress bar")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.set_defaults(func=run)
     return parser
 

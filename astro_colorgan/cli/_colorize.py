@@ -1,8 +1,7 @@
 """``astro-colorize colorize``: colour for a FITS image, guided by measured colour."""
 
-from astropy import log
-
-from ..io import check_output_path, image_format
+from ._options import (device_options, display_options, hdu_options, model_options,
+                       overwrite_options, tiling_options)
 
 __all__ = ["add_parser", "run"]
 
@@ -11,6 +10,8 @@ def add_parser(subparsers):
     """Add the ``colorize`` subcommand to the ``astro-colorize`` sub-parsers."""
     parser = subparsers.add_parser(
         "colorize",
+        parents=[model_options(), device_options(), display_options(), tiling_options(),
+                 hdu_options(), overwrite_options()],
         help="colour for a deep single-band image, from colour frames where there are some",
         description="Colour for a single-band FITS image (a deep frame or a luminance stack) "
         "with the GAN colorizer (default: the guided model shipped with the package). With "
@@ -29,36 +30,21 @@ def add_parser(subparsers):
                         help="output FITS file (.fits): a (3, ny, nx) R, G, B cube with WCS and "
                         "HISTORY (use --png for an image)")
     parser.add_argument("--png", metavar="FILE", help="also write a PNG image with AVM tags")
-    parser.add_argument("--model", metavar="PATH",
-                        help="model file (.safetensors) from 'astro-colorize train' "
-                        "(default: the shipped model)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                        help="where the model runs (default: auto, a GPU if there is one)")
-    parser.add_argument("--stretch", default="asinh", choices=("asinh", "linear", "none"),
-                        help="display scaling of the data before colorizing; 'none' for data "
-                        "already scaled to [0, 1] (default: asinh)")
-    parser.add_argument("--Q", type=float, default=8.0, help="asinh softening (default: 8)")
-    parser.add_argument("--tile", type=int, default=1024,
-                        help="tile size in pixels for large images (default: 1024)")
-    parser.add_argument("--overlap", type=int, default=64,
-                        help="overlap of neighbouring tiles in pixels (default: 64)")
     parser.add_argument("--tta", action="store_true",
                         help="average the 8 rotations/flips and add a CHROMA_SPREAD extension "
                         "(colour uncertainty)")
-    parser.add_argument("--hdu", metavar="N", help="HDU (index or EXTNAME) to read")
-    parser.add_argument("--plane", type=int, metavar="K", help="plane of a 3-D image to read")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args):
     """Run ``astro-colorize colorize`` with parsed arguments ``args``."""
-    from ..colorize import Colorizer
+    from astropy import log
 
-    if not args.output.lower().endswith((".fits", ".fit", ".fts", ".fits.gz")):
-        raise ValueError(f"-o writes a FITS file (.fits), not {args.output}; use --png FILE "
-                         "for an image")
+    from ..colorize import Colorizer
+    from ..io import check_fits_name, check_output_path, image_format
+
+    check_fits_name(args.output)
     if args.png and image_format(args.png) != "PNG":
         raise ValueError(f"--png needs a .png file name, not {args.png}")
     check_output_path(args.output, overwrite=args.overwrite)

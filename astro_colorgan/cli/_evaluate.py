@@ -1,5 +1,9 @@
 """``astro-colorize evaluate``: the evaluation protocol on a folder of colour images."""
 
+import os
+
+from ._options import overwrite_options
+
 __all__ = ["add_parser", "run"]
 
 
@@ -7,6 +11,7 @@ def add_parser(subparsers):
     """Add the ``evaluate`` subcommand to the ``astro-colorize`` sub-parsers."""
     parser = subparsers.add_parser(
         "evaluate",
+        parents=[overwrite_options()],
         help="score colorizers against the classical baselines on a folder of colour images",
         description="Score colorizers by the evaluation protocol: each coloured image of the "
         "split, shrunk to at most 256 px, is colorized from its Rec. 709 luma (and the "
@@ -34,7 +39,6 @@ def add_parser(subparsers):
                         "alone (default: protocol)")
     parser.add_argument("--report", metavar="DIR",
                         help="write metrics.rst, per_image.csv and grey | model | truth figures")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing report")
     parser.set_defaults(func=run)
     return parser
 
@@ -45,6 +49,13 @@ def run(args):
 
     if args.max_side < 16:
         raise ValueError(f"--max-side must be at least 16, not {args.max_side}")
+    if args.report is not None:
+        report = os.fspath(args.report)
+        if os.path.lexists(report) and not os.path.isdir(report):
+            raise FileExistsError(f"--report needs a folder, but {report} is a file")
+        parent = os.path.dirname(os.path.abspath(report))
+        if not os.path.isdir(parent):
+            raise FileNotFoundError(f"No such directory: {parent} (the folder of --report)")
     result = evaluate(args.data_dir, models=args.model, split=args.split,
                       max_side=args.max_side, report=args.report, tta=args.tta,
                       overwrite=args.overwrite, hints=args.hints, path=args.path)

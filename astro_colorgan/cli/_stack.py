@@ -2,15 +2,10 @@
 
 import os
 
-from astropy import log
-
-from ..align import INTERPOLATION_ORDERS
-from ..composite import STRETCHES, SkyPercentileInterval, stack
-from ..io import check_output_path, image_format
+from ._options import (INTERPOLATION_ORDERS, STACK_STRETCHES, device_options, hdu_options,
+                       model_options, overwrite_options)
 
 __all__ = ["add_parser", "run"]
-
-_FITS_EXTENSIONS = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz")
 
 
 def _float_list(text):
@@ -29,6 +24,7 @@ def add_parser(subparsers):
     """Add the ``stack`` subcommand to the ``astro-colorize`` sub-parsers."""
     parser = subparsers.add_parser(
         "stack",
+        parents=[hdu_options(), model_options(), device_options(), overwrite_options()],
         help="colour composite of FITS images in several filters",
         description="Align FITS images of several filters on one grid (reproject), subtract "
         "their sky background (photutils) and combine them into a colour image with a "
@@ -47,7 +43,7 @@ def add_parser(subparsers):
                         "all filters at the finest pixel scale)")
     parser.add_argument("--no-background", dest="background", action="store_false",
                         help="do not subtract the sky background")
-    parser.add_argument("--stretch", choices=STRETCHES, default="asinh",
+    parser.add_argument("--stretch", choices=STACK_STRETCHES, default="asinh",
                         help="stretch (default: asinh)")
     parser.add_argument("--Q", type=float, default=8.0,
                         help="asinh softening Q: asinh(Q x) / asinh(Q) (default: 8)")
@@ -61,8 +57,6 @@ def add_parser(subparsers):
                         "linked stretch")
     parser.add_argument("--weights", type=_float_list, metavar="W1,W2,...",
                         help="a factor for each filter, comma-separated")
-    parser.add_argument("--hdu", metavar="N",
-                        help="HDU (index or EXTNAME) to read from files with several images")
     parser.add_argument("--order", choices=INTERPOLATION_ORDERS,
                         default="bilinear", help="interpolation of the reprojection")
     parser.add_argument("--exact", action="store_true",
@@ -71,23 +65,19 @@ def add_parser(subparsers):
                         help="accept filters without celestial WCS that share one pixel grid")
     parser.add_argument("--complete", action="store_true",
                         help="with two filters: predict the missing middle filter with the "
-                        "guided colorizer (keeping the two measured ones) instead of taking "
-                        "their mean")
-    parser.add_argument("--model", metavar="PATH",
-                        help="model file for --complete (default: the shipped model)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                        help="where the model of --complete runs (default: auto)")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+                        "guided colorizer (--model, --device; keeping the two measured ones) "
+                        "instead of taking their mean")
     parser.set_defaults(func=run)
     return parser
 
 
-def _is_fits(path):
-    return os.fspath(path).lower().endswith(_FITS_EXTENSIONS)
-
-
 def run(args):
     """Run ``astro-colorize stack`` with parsed arguments ``args``."""
+    from astropy import log
+
+    from ..composite import SkyPercentileInterval, stack
+    from ..io import check_output_path, image_format, is_fits_name
+
     outputs = [args.output] + ([args.png] if args.png else [])
     if args.png and image_format(args.png) != "PNG":
         raise ValueError(f"--png needs a .png file name, not {args.png}")
@@ -95,7 +85,7 @@ def run(args):
         raise ValueError("the outputs must be different files")
     # refuse before any work: unknown formats, existing files, unwritable folders
     for path in outputs:
-        if not _is_fits(path):
+        if not is_fits_name(path):
             image_format(path)
         check_output_path(path, overwrite=args.overwrite)
     if args.complete and len(args.filters) != 2:
@@ -117,13 +107,14 @@ def run(args):
         linked=args.linked,
         weights=args.weights,
         hdu=args.hdu,
+        plane=args.plane,
         order=args.order,
         exact=args.exact,
         allow_no_wcs=args.allow_no_wcs,
         complete=complete,
     )
     for path in outputs:
-        if _is_fits(path):
+        if is_fits_name(path):
             composite.write_fits(path, overwrite=args.overwrite)
         else:
             composite.write_image(path, overwrite=args.overwrite)

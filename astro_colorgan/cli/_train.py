@@ -3,9 +3,8 @@
 import json
 import os
 
-from astropy import log
-
-from ..training import PRESETS
+from ..training._presets import PRESETS
+from ._options import device_options, overwrite_options, progress_options
 
 __all__ = ["add_parser", "run"]
 
@@ -14,6 +13,7 @@ def add_parser(subparsers):
     """Add the ``train`` subcommand to the ``astro-colorize`` sub-parsers."""
     parser = subparsers.add_parser(
         "train",
+        parents=[device_options(), progress_options(), overwrite_options()],
         help="train a colorizer on a folder of colour images",
         description="Train a colorizer on colour images (PNG, JPEG, TIFF, or RGB FITS cubes "
         "written by 'astro-colorize stack'). Only the training split is used: an image whose "
@@ -27,8 +27,6 @@ def add_parser(subparsers):
     parser.add_argument("--epochs", type=int, help="passes over the data (default: the preset's)")
     parser.add_argument("--batch-size", type=int, help="images per step (default: the preset's)")
     parser.add_argument("--crop", type=int, help="training crop in pixels, a multiple of 16")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                        help="where to train (default: auto; bfloat16 autocast on CUDA)")
     parser.add_argument("--resume", metavar="CHECKPOINT",
                         help="continue a run from its checkpoint.pt")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -43,15 +41,14 @@ def add_parser(subparsers):
                         help="train as one of several processes started by torchrun "
                         "(NCCL on GPUs, one per process; gloo on the CPU); BATCH_SIZE is "
                         "then shared by the processes, and only rank 0 writes files")
-    parser.add_argument("--no-progress", dest="progress", action="store_false",
-                        help="no progress bar")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing MODEL")
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args):
     """Run ``astro-colorize train`` with parsed arguments ``args``."""
+    from astropy import log
+
     from ..training import train
 
     for name in ("epochs", "batch_size", "crop", "checkpoint_every", "max_steps"):

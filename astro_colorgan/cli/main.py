@@ -1,29 +1,34 @@
 """Entry point of the ``astro-colorize`` console script.
 
 Each subcommand lives in a module of its own (``_stack.py``, ``_colorize.py``, ...)
-that defines ``add_parser(subparsers)`` and ``run(args)``; this module only
-collects them, parses the command line and turns the library's exceptions into
-one-line errors with exit status 2.
+that defines ``add_parser(subparsers)`` and ``run(args)`` and imports nothing
+heavy before it runs; this module only collects them, parses the command line
+and applies the error policy: errors in the user's input (`ValueError` and
+`OSError`, raised with a message written for the user) print one line
+``astro-colorize: error: ...`` and exit with status 2; anything else is a bug
+and shows its traceback.
 """
 
 import argparse
+import os
 import sys
 import warnings
 
-from astropy import log
-
 from ..version import version
 
-__all__ = ["main", "build_parser", "CommandError"]
+__all__ = ["main", "build_parser"]
 
 PROG = "astro-colorize"
 
 # name of the module (inside this package) of each subcommand, in help order
 _SUBCOMMANDS = ("_stack", "_colorize", "_batch", "_train", "_evaluate", "_simulate")
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like the errors of the commands."""
 
-class CommandError(Exception):
-    """An error meant for the user of the command line (printed on one line)."""
+    def error(self, message):
+        self.exit(2, f"{PROG}: error: {' '.join(message.split())} "
+                     f"(see '{self.prog} --help')\n")
 
 
 def _subcommand_modules():
@@ -40,7 +45,7 @@ def build_parser():
     parser : `argparse.ArgumentParser`
         The parser with one sub-parser per subcommand.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Colour images from astronomical data: multi-filter composites "
         "and a GAN colorizer for single-band images.",
@@ -62,6 +67,25 @@ def _one_line(exc):
     return " ".join(text.split())
 
 
+def _check_environment():
+    """The problem with the environment, before anything reads it, or `None`.
+
+    ``SOURCE_DATE_EPOCH`` (the reproducible-builds time stamp) is read by
+    libraries as they are imported (numpy's f2py, by scipy), which fail with a
+    traceback on a value that is not an integer.
+    """
+    from .._environment import source_date_epoch
+
+    if os.environ.get("SOURCE_DATE_EPOCH") == "":
+        # empty means unset (the convention), but numpy's f2py would fail on it
+        del os.environ["SOURCE_DATE_EPOCH"]
+    try:
+        source_date_epoch()
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def main(args=None):
     """Run ``astro-colorize`` with the given arguments.
 
@@ -73,11 +97,25 @@ def main(args=None):
     Returns
     -------
     status : int
-        0 on success. Errors in the input exit with status 2 after one line
-        ``astro-colorize: error: ...`` on standard error.
+        0 on success. Errors in the input or the options exit with status 2
+        after one line ``astro-colorize: error: ...`` on standard error;
+        Ctrl-C exits with 130 and SIGTERM with 143, after removing what was
+        being written.
     """
+    problem = _check_environment()
+    if problem is not None:
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return 2
     parser = build_parser()
-    options = parser.parse_args(args)
+    try:
+        options = parser.parse_args(args)
+    except SystemExit as exc:  # --help, --version and option errors
+        return exc.code if isinstance(exc.code, int) else 2
+
+    from astropy import log
+
+    from ..io._signals import Terminated, terminate_as_exception
+
     if options.verbose:
         log.setLevel("DEBUG")
     elif options.quiet:
@@ -85,14 +123,19 @@ def main(args=None):
     else:
         log.setLevel("INFO")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), terminate_as_exception():
             # warnings are shown to the user, never turned into tracebacks
             warnings.simplefilter("default")
             status = options.func(options)
+    except Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except (CommandError, ValueError, TypeError, OSError, KeyError, RuntimeError) as exc:
+    except (ValueError, OSError) as exc:
+        # errors in the input, raised with a message for the user; any other
+        # exception is a bug, whose traceback is shown
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     return 0 if status is None else status

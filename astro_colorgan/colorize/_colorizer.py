@@ -7,8 +7,8 @@ import numpy as np
 from astropy import log
 from astropy.visualization import BaseInterval, BaseStretch
 
-from ..io import fits_cube_writer, open_image_rows, provenance_history, read_image
 from ..colorspace import rgb_to_luma
+from ..io import fits_cube_writer, open_image_rows, provenance_history, read_image
 from ..nets import file_sha256, load_model, resolve_device
 from ._hints import MeasuredColour, measured_colour
 from ._pipeline import InputRows, run
@@ -236,9 +236,10 @@ class Colorizer:
         FileExistsError
             If ``output`` exists and ``overwrite`` is False (checked before any work).
         """
-        from ..io import check_output_path
+        from ..io import check_fits_name, check_output_path
 
         output = os.fspath(output)
+        check_fits_name(output)
         check_output_path(output, overwrite=overwrite)
         if self.tta or colour is not None or not isinstance(data, (str, Path)):
             self.colorize(data, colour=colour, hdu=hdu, plane=plane).write_fits(

@@ -29,7 +29,8 @@ def pad_to_multiple(luma, multiple=SIZE_MULTIPLE):
 def dihedral(x, k):
     """The ``k``-th (0–7) rotation/flip of the last two axes of a tensor or array."""
     if isinstance(x, np.ndarray):
-        return np.rot90(x[..., ::-1] if k >= 4 else x, k % 4, axes=(-2, -1))
+        # a copy: torch refuses the negative strides of numpy's rotated and flipped views
+        return np.ascontiguousarray(np.rot90(x[..., ::-1] if k >= 4 else x, k % 4, axes=(-2, -1)))
     if k >= 4:
         x = x.flip(-1)
     return torch.rot90(x, k % 4, dims=(-2, -1))
@@ -39,7 +40,7 @@ def undo_dihedral(x, k):
     """Inverse of `dihedral`."""
     if isinstance(x, np.ndarray):
         x = np.rot90(x, -(k % 4), axes=(-2, -1))
-        return x[..., ::-1] if k >= 4 else x
+        return np.ascontiguousarray(x[..., ::-1] if k >= 4 else x)
     x = torch.rot90(x, -(k % 4), dims=(-2, -1))
     return x.flip(-1) if k >= 4 else x
 

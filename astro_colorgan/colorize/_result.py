@@ -6,7 +6,7 @@ import numpy as np
 from astropy.io import fits
 
 from ..composite import plot_rgb
-from ..io import rgb_cube_header, write_fits, write_rgb_image
+from ..io import fits_text, rgb_cube_header, write_fits, write_rgb_image
 
 __all__ = ["ColorizedImage", "PREDICTED_COLOURS_NOTE", "colorized_header"]
 
@@ -63,7 +63,7 @@ def colorized_header(shape, *, wcs, source_header, history, model_name, measured
     else:
         out["COLORSRC"] = ("MIXED", "measured colour, completed by a model")
         out["COLORMSR"] = (measured.channels, "colour channels measured")
-    out["COLORMOD"] = (model_name[:60], "colorizer model file")
+    out["COLORMOD"] = (fits_text(model_name)[:60], "colorizer model file")
     return out
 
 

@@ -4,7 +4,39 @@ import math
 
 import numpy as np
 
-__all__ = ["tile_size", "tile_starts", "tile_weight", "tile_rows", "iter_tiles"]
+__all__ = ["check_tiling", "tile_size", "tile_starts", "tile_weight", "tile_rows", "iter_tiles"]
+
+
+def check_tiling(tile, overlap):
+    """Refuse tile sizes and overlaps that the colorizer cannot use.
+
+    Parameters
+    ----------
+    tile : int
+        The tile size in pixels: a multiple of 16 (the generator's stride), at least 32.
+    overlap : int
+        The overlap of neighbouring tiles: 0 to ``tile // 2``.
+
+    Raises
+    ------
+    ValueError
+        If either is out of range or not a whole number.
+
+    Examples
+    --------
+    >>> check_tiling(1024, 64)
+    >>> check_tiling(7, 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: tile must be a multiple of 16 and at least 32, not 7
+    """
+    for name, value in (("tile", tile), ("overlap", overlap)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be a whole number of pixels, not {value!r}")
+    if tile % 16 or tile < 32:
+        raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
+    if not 0 <= overlap <= tile // 2:
+        raise ValueError(f"overlap must be between 0 and tile/2 = {tile // 2}, not {overlap}")
 
 
 def tile_size(n, tile, overlap):

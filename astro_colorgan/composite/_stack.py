@@ -1,9 +1,12 @@
 """The multi-filter colour composite: `stack` and its result, `CompositeImage`."""
 
+import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from astropy import log
+from astropy.utils.exceptions import AstropyUserWarning
 from astropy.visualization import BaseInterval, BaseStretch
 
 from ..align import align_images, interpolation_order
@@ -16,6 +19,7 @@ from ..io import (
     write_fits,
     write_rgb_image,
 )
+from ..io._fits import split_path
 from ._channels import channel_matrix, weighted_matrix
 from ._compose import compose
 from ._plot import plot_rgb
@@ -88,6 +92,30 @@ def _per_filter(value, n, what):
     return [value] * n
 
 
+def _warn_mixed_units(images):
+    """Warn when the filters' ``BUNIT`` differ: their relative weights then mean little."""
+    from astropy import units as u
+
+    units = {}
+    for image in images:
+        text = str(image.header.get("BUNIT", "")).strip()
+        if not text:
+            continue
+        try:
+            unit = u.Unit(text, format="fits", parse_strict="raise")
+        except ValueError:
+            try:
+                unit = u.Unit(text, parse_strict="raise")
+            except ValueError:
+                unit = text.lower()
+        units.setdefault(unit, []).append(image.name)
+    if len(units) > 1:
+        listed = "; ".join(f"{unit} ({', '.join(names)})" for unit, names in units.items())
+        warnings.warn(f"the filters are in different units (BUNIT): {listed}; they are "
+                      "combined as they are, so convert them to one unit or set --weights",
+                      AstropyUserWarning)
+
+
 def _describe_option(value):
     if isinstance(value, (BaseStretch, BaseInterval)):
         attributes = {key: val for key, val in vars(value).items() if not key.startswith("_")}
@@ -98,7 +126,7 @@ def _describe_option(value):
 
 
 def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
-          interval=None, linked=True, weights=None, hdu=None, order="bilinear",
+          interval=None, linked=True, weights=None, hdu=None, plane=None, order="bilinear",
           exact=False, allow_no_wcs=False, box_size=None, complete=False):
     """Make a colour composite from images in several filters.
 
@@ -137,6 +165,8 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
         A factor for each filter (default 1).
     hdu : int, str or list, optional
         The HDU to read from files with several image HDUs (one for all, or one per filter).
+    plane : int or list, optional
+        The plane to read from 3-D images ``(nz, ny, nx)`` (one for all, or one per filter).
     order : int or str, optional
         The interpolation of the reprojection (default ``'bilinear'``).
     exact : bool, optional
@@ -191,13 +221,23 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
             raise ValueError(f"{len(weights)} weight(s) given for {n} filter(s)")
         if not all(np.isfinite(weights)) or min(weights) < 0:
             raise ValueError("weights must be finite and not negative")
+        if max(weights) == 0:
+            raise ValueError("the weights are all 0, which makes a black image; give at "
+                             "least one filter a positive weight")
     interpolation_order(order)
     if complete is not False and n != 2:
         raise ValueError(f"complete= predicts the third filter of two; {n} filter(s) given")
     interval = SkyPercentileInterval() if interval is None else interval
+    if isinstance(reference, (str, os.PathLike)):
+        path, _ = split_path(reference)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No such file: {path} (the reference grid)")
     hdus = _per_filter(hdu, n, "HDUs")
+    planes = _per_filter(plane, n, "planes")
 
-    images = [read_image(item, hdu=key, dtype=np.float32) for item, key in zip(filters, hdus)]
+    images = [read_image(item, hdu=key, plane=index, dtype=np.float32)
+              for item, key, index in zip(filters, hdus, planes)]
+    _warn_mixed_units(images)
     if background:
         for index, image in enumerate(images):
             log.info(f"subtracting the sky background of {image.name}")
@@ -223,6 +263,7 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
         "weights": weights if weights is not None else [1.0] * n,
         "channels (rows R, G, B)": np.round(matrix, 4).tolist(),
         "hdu": hdu,
+        "plane": plane,
         "reference": getattr(reference, "name", None) or (
             "default (finest scale, north up)" if reference is None else
             reference if isinstance(reference, str) else type(reference).__name__),

@@ -12,6 +12,8 @@ from astropy.visualization import (
     SqrtStretch,
 )
 
+from .._scale import power_of_two_scale
+
 __all__ = [
     "STRETCHES",
     "SkyPercentileInterval",
@@ -97,6 +99,10 @@ class SkyPercentileInterval(BaseInterval):
                  n_samples=1_000_000):
         if not 0 < upper_percentile <= 100:
             raise ValueError(f"upper_percentile must be in (0, 100], not {upper_percentile}")
+        if not (np.isfinite(sky_sigma) and sky_sigma >= 0):
+            raise ValueError(f"sky_sigma must be finite and not negative, not {sky_sigma}")
+        if not (np.isfinite(min_snr) and min_snr >= 0):
+            raise ValueError(f"min_snr must be finite and not negative, not {min_snr}")
         self.upper_percentile = upper_percentile
         self.sky_sigma = sky_sigma
         self.min_snr = min_snr
@@ -109,6 +115,10 @@ class SkyPercentileInterval(BaseInterval):
         values = values[np.isfinite(values)]
         if values.size == 0:
             return 0.0, 1.0
+        # in units of a power of two near the data (exact): the limits scale with the data,
+        # and the squares of the clipping neither underflow nor overflow
+        scale = power_of_two_scale(values)
+        values = values.astype(np.float64) / scale
         _, median, std = sigma_clipped_stats(values, sigma=3.0, maxiters=5)
         vmin = float(median - self.sky_sigma * std)
         vmax = max(float(np.percentile(values, self.upper_percentile)),
@@ -117,7 +127,7 @@ class SkyPercentileInterval(BaseInterval):
             vmax = float(values.max())
         if not vmax > vmin:
             vmax = vmin + 1.0
-        return vmin, vmax
+        return vmin * scale, vmax * scale
 
     def __repr__(self):
         return (f"SkyPercentileInterval(upper_percentile={self.upper_percentile}, "

@@ -4,8 +4,11 @@ from ._inputs import ImageData, read_image
 from ._rows import ImageRows, open_image_rows
 from ._outputs import (
     add_history,
+    check_fits_name,
     check_output_path,
     fits_cube_writer,
+    fits_text,
+    is_fits_name,
     remove_stale_temporaries,
     image_format,
     make_rgb_hdu,
@@ -21,8 +24,11 @@ __all__ = [
     "ImageRows",
     "open_image_rows",
     "add_history",
+    "check_fits_name",
     "check_output_path",
     "fits_cube_writer",
+    "fits_text",
+    "is_fits_name",
     "remove_stale_temporaries",
     "image_format",
     "make_rgb_hdu",

@@ -7,7 +7,7 @@ import warnings
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 
-__all__ = ["first_line", "open_fits", "parse_ext", "select_hdu", "split_path"]
+__all__ = ["first_line", "open_fits", "parse_ext", "path_and_hdu", "select_hdu", "split_path"]
 
 _EXT_SYNTAX = re.compile(r"^(?P<path>.+)\[(?P<ext>[^\[\]]+)\]$")
 
@@ -35,6 +35,15 @@ def split_path(path):
     if match is not None:
         return match["path"], parse_ext(match["ext"])
     return text, None
+
+
+def path_and_hdu(path, hdu):
+    """The file and HDU key of ``file.fits[ext]`` and ``hdu=``, which must not disagree."""
+    name, ext = split_path(path)
+    if ext is not None and hdu is not None and parse_ext(hdu) != ext:
+        raise ValueError(f"{os.fspath(path)} selects HDU {ext!r} but hdu= / --hdu asks for "
+                         f"{parse_ext(hdu)!r}: give only one of them")
+    return name, ext if hdu is None else hdu
 
 
 def open_fits(path, **kwargs):

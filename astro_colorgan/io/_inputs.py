@@ -6,6 +6,7 @@ spirit of reproject's ``parse_input_data``.
 
 import dataclasses
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from astropy.nddata import NDData
 from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS, FITSFixedWarning
 
-from ._fits import first_line, open_fits, select_hdu, split_path
+from ._fits import first_line, open_fits, path_and_hdu, select_hdu
 
 __all__ = ["ImageData", "read_image"]
 
@@ -75,6 +76,7 @@ def _celestial_wcs(wcs_or_header, name, fobj=None):
         # astropy's notes about the fixes it applies to old headers are not ours to show
         warnings.simplefilter("ignore", FITSFixedWarning)
         if isinstance(wcs_or_header, fits.Header):
+            _check_wcs_numbers(wcs_or_header, name)
             try:
                 wcs = WCS(wcs_or_header, fobj=fobj)
             except Exception as exc:  # wcslib raises many types for bad headers
@@ -91,6 +93,12 @@ def _celestial_wcs(wcs_or_header, name, fobj=None):
                 )
         if not wcs.has_celestial:
             return None
+        for what, values in (("CRVAL", wcs.wcs.crval), ("CRPIX", wcs.wcs.crpix),
+                             ("CDELT", wcs.wcs.get_cdelt()), ("PC", wcs.wcs.get_pc())):
+            values = np.asarray(values, dtype=float)
+            if not np.isfinite(values).all():
+                raise ValueError(f"{name}: the WCS holds a non-finite {what} "
+                                 f"({values.ravel().tolist()}); fix the WCS or leave it out")
         if {wcs.wcs.lng, wcs.wcs.lat} != {0, 1}:
             warnings.warn(
                 f"{name}: the celestial axes of the WCS are not the image axes; WCS ignored",
@@ -100,16 +108,44 @@ def _celestial_wcs(wcs_or_header, name, fobj=None):
         return wcs.celestial if wcs.naxis > 2 else wcs.deepcopy()
 
 
+# header keywords of a celestial WCS whose values must be finite numbers
+_WCS_NUMBERS = re.compile(r"^(CRVAL|CRPIX|CDELT|CROTA)\d$|^(CD|PC)\d_\d$|^(LONPOLE|LATPOLE)$")
+
+
+def _check_wcs_numbers(header, name):
+    """Refuse WCS keywords whose value is not a finite number (wcslib reads NaN as 0)."""
+    for card in header.cards:
+        if not _WCS_NUMBERS.match(card.keyword):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # astropy's notes on the card it "fixes"
+            try:
+                value = card.value
+            except (ValueError, fits.VerifyError):
+                value = None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                    not np.isfinite(value):
+                # the value as written in the file (card.image would "fix" it)
+                image = getattr(card, "_image", None) or ""
+                raw = image[10:].split("/")[0].strip() if image[8:10] == "= " else repr(value)
+                raise ValueError(f"{name}: the WCS keyword {card.keyword} is not a finite "
+                                 f"number ({raw}); fix the header or remove its WCS")
+
+
 def _to_2d(array, name, plane):
     """Reduce ``array`` to 2-D, choosing ``plane`` of a 3-D cube."""
     array = np.asanyarray(array)
+    if array.dtype.kind not in "biuf":
+        kind = "complex numbers" if array.dtype.kind == "c" else f"values of type {array.dtype}"
+        raise ValueError(f"{name} holds {kind}, not real numbers: give the real part, "
+                         "the modulus or the phase as an image")
     while array.ndim > 2 and array.shape[0] == 1:
         array = array[0]
     if array.ndim == 3:
         if plane is None:
             raise ValueError(
                 f"{name} holds a 3-D image of shape {array.shape}; choose a plane with "
-                f"plane= (0 to {array.shape[0] - 1})"
+                f"plane= / --plane (0 to {array.shape[0] - 1})"
             )
         if not -array.shape[0] <= plane < array.shape[0]:
             raise ValueError(
@@ -222,9 +258,9 @@ def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype
             image = dataclasses.replace(image, wcs=_celestial_wcs(wcs, image.name))
         return _check_wcs(image, allow_no_wcs)
     if isinstance(data, (str, Path)):
-        path, ext = split_path(data)
+        path, key = path_and_hdu(data, hdu)
         with open_fits(path) as hdulist:
-            index = select_hdu(hdulist, ext if hdu is None else hdu, os.path.basename(path))
+            index = select_hdu(hdulist, key, os.path.basename(path))
             name = f"{os.path.basename(path)}[{index}]"
             array, wcs_in, header = _from_hdu(hdulist[index], name, plane, hdulist, dtype)
         mask_in = None

@@ -20,9 +20,12 @@ from ..version import version
 
 __all__ = [
     "add_history",
+    "check_fits_name",
     "check_output_path",
+    "is_fits_name",
     "remove_stale_temporaries",
     "fits_cube_writer",
+    "fits_text",
     "image_format",
     "make_rgb_hdu",
     "rgb_cube_header",
@@ -39,6 +42,9 @@ IMAGE_FORMATS = {
     ".tif": "TIFF",
     ".tiff": "TIFF",
 }
+
+#: file name endings of FITS files
+FITS_EXTENSIONS = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz")
 
 # TIFF tag that holds an XMP packet (Adobe XMP specification, part 3)
 _TIFF_XMP_TAG = 700
@@ -73,9 +79,34 @@ def image_format(path, format=None):
     if extension not in IMAGE_FORMATS:
         raise ValueError(
             f"Cannot tell the image format of {os.fspath(path)}: use a .png, .jpg or .tif "
-            "extension or pass format="
+            "extension"
         )
     return IMAGE_FORMATS[extension]
+
+
+def is_fits_name(path):
+    """Whether the name of ``path`` ends like a FITS file (``.fits``, ``.fit``, ``.fts``,
+    optionally ``.gz``), in any case."""
+    return os.fspath(path).lower().endswith(FITS_EXTENSIONS)
+
+
+def check_fits_name(path):
+    """Refuse to write FITS data under a name that says another format.
+
+    Parameters
+    ----------
+    path : str or `~pathlib.Path`
+        The FITS file to be written.
+
+    Raises
+    ------
+    ValueError
+        If the name does not end in ``.fits``, ``.fit`` or ``.fts`` (optionally
+        ``.gz``): a FITS cube named ``image.png`` would be read by nothing.
+    """
+    if not is_fits_name(path):
+        raise ValueError(f"{os.fspath(path)} is not a FITS file name: the output is a FITS "
+                         "cube (.fits); write a PNG image with --png FILE (write_rgb_image)")
 
 
 def check_output_path(path, *, overwrite=False):
@@ -119,14 +150,59 @@ def check_output_path(path, *, overwrite=False):
 
 def _reserve_temp(folder, basename):
     """Create an empty, uniquely named hidden file in ``folder`` and return its path."""
-    # the name keeps the extension, which decides e.g. gzip compression of FITS files
-    temp = os.path.join(folder, f"{_TEMP_PREFIX}{uuid.uuid4().hex[:12]}-{basename}")
+    # the name keeps the extension, which decides e.g. gzip compression of FITS files, and
+    # says which process on which machine writes it (see _remove_orphans)
+    temp = os.path.join(folder, f"{_TEMP_PREFIX}{_host_tag()}.{os.getpid()}-"
+                                f"{uuid.uuid4().hex[:8]}-{basename}")
     descriptor = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
     os.close(descriptor)
     return temp
 
 
 _TEMP_PREFIX = ".tmp-"
+
+
+def _host_tag():
+    """Six hex digits that name this machine (temporaries on a shared disk)."""
+    import hashlib
+    import socket
+
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def _remove_orphans(folder, basename):
+    """Remove the temporaries of ``basename`` left by processes of this machine that died.
+
+    A write killed by SIGKILL (or a crash) cannot clean up after itself; the
+    next write of the same file does. Temporaries of live processes, and of
+    other machines sharing the folder, are left alone.
+    """
+    import re
+
+    pattern = re.compile(re.escape(_TEMP_PREFIX) + re.escape(_host_tag())
+                         + r"\.(\d+)-[0-9a-f]{8}-" + re.escape(basename) + "$")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        match = pattern.match(name)
+        if match and int(match[1]) != os.getpid() and not _process_alive(int(match[1])):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+                removed.append(os.path.join(folder, name))
+    return removed
 
 
 def remove_stale_temporaries(path):
@@ -187,6 +263,7 @@ def _atomic_output(path, overwrite):
     path = os.fspath(path)
     check_output_path(path, overwrite=overwrite)
     folder = os.path.dirname(os.path.abspath(path))
+    _remove_orphans(folder, os.path.basename(path))
     temp = _reserve_temp(folder, os.path.basename(path))
     try:
         yield temp
@@ -231,13 +308,11 @@ def provenance_history(action, inputs, options):
 
 
 def _now():
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise ValueError(f"SOURCE_DATE_EPOCH must be an integer number of seconds, "
-                             f"not {epoch!r}") from None
+    from .._environment import source_date_epoch
+
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
     return datetime.datetime.now(datetime.timezone.utc)
 
 
@@ -301,8 +376,37 @@ def add_history(header, lines):
     """
     for line in lines:
         # astropy cuts long cards mid-word: wrap at word boundaries instead
-        for part in textwrap.wrap(line, width=70, break_long_words=True) or [""]:
+        for part in textwrap.wrap(fits_text(line), width=70, break_long_words=True) or [""]:
             header.add_history(part)
+
+
+def fits_text(text):
+    r"""``text`` in the printable ASCII that FITS header cards hold.
+
+    Accented letters lose their accents (``'ü'`` becomes ``'u'``); other
+    characters outside printable ASCII become Python escapes (``'ø'`` becomes
+    ``'\\xf8'``), so that file names in any language can be recorded.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    text : str
+        Characters 32 to 126 only.
+
+    Examples
+    --------
+    >>> fits_text("ünï cødé.fits")
+    'uni c\\xf8de.fits'
+    """
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    kept = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return "".join(char if " " <= char <= "~" else char.encode("unicode_escape").decode("ascii")
+                   for char in kept)
 
 
 def make_rgb_hdu(rgb, *, wcs=None, history=()):
@@ -393,6 +497,7 @@ def fits_cube_writer(path, header, *, overwrite=False):
     """
     if header.get("BITPIX") != -32 or header.get("NAXIS") != 3:
         raise ValueError("fits_cube_writer needs a header with BITPIX = -32 and NAXIS = 3")
+    check_fits_name(path)
     if os.fspath(path).endswith((".gz", ".bz2", ".zip")):
         raise ValueError(f"cannot write a compressed FITS file band by band: {os.fspath(path)}")
     shape = (header["NAXIS3"], header["NAXIS2"], header["NAXIS1"])
@@ -424,7 +529,11 @@ def write_fits(hdus, path, *, overwrite=False):
         If the file exists and ``overwrite`` is `False`.
     OSError
         If the folder does not exist or is not writable.
+    ValueError
+        If the name does not end like a FITS file (``.fits``, ``.fit``, ``.fts``, or
+        these with ``.gz``).
     """
+    check_fits_name(path)
     if isinstance(hdus, fits.HDUList):
         hdulist = hdus
     else:

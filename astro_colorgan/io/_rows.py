@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from ._fits import first_line, open_fits, select_hdu, split_path
+from ._fits import first_line, open_fits, path_and_hdu, select_hdu
 from ._inputs import _celestial_wcs
 
 __all__ = ["ImageRows", "open_image_rows"]
@@ -80,9 +80,9 @@ def open_image_rows(path, *, hdu=None, plane=None):
     ValueError
         If no 2-D image can be chosen.
     """
-    path, ext = split_path(path)
+    path, key = path_and_hdu(path, hdu)
     with open_fits(path, memmap=False) as hdulist:
-        index = select_hdu(hdulist, ext if hdu is None else hdu, os.path.basename(path))
+        index = select_hdu(hdulist, key, os.path.basename(path))
         name = f"{os.path.basename(path)}[{index}]"
         image_hdu = hdulist[index]
         shape = tuple(image_hdu.shape)
@@ -105,7 +105,7 @@ def _leading_index(shape, name, plane):
     if len(dims) == 3:
         if plane is None:
             raise ValueError(f"{name} holds a 3-D image of shape {tuple(dims)}; choose a "
-                             f"plane with plane= (0 to {dims[0] - 1})")
+                             f"plane with plane= / --plane (0 to {dims[0] - 1})")
         if not -dims[0] <= plane < dims[0]:
             raise ValueError(f"plane={plane} is out of range for {name} ({dims[0]} planes)")
         leading.append(plane % dims[0])

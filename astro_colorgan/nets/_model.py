@@ -236,8 +236,10 @@ def load_model(path, *, device="cpu"):
     OSError
         If the file is missing or is not a safetensors file.
     ValueError
-        If the file holds another architecture.
+        If the file holds another architecture, or weights that are NaN or infinite.
     """
+    import textwrap
+
     from safetensors import SafetensorError, safe_open
 
     path = os.fspath(path)
@@ -250,6 +252,12 @@ def load_model(path, *, device="cpu"):
         tensors = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
     except (SafetensorError, OSError, ValueError) as exc:
         raise OSError(f"{path} is not a readable safetensors model file ({exc})") from None
+    damaged = [key for key, value in tensors.items()
+               if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+    if damaged:
+        raise ValueError(f"{path} holds non-finite weights (NaN or infinity in "
+                         f"{', '.join(sorted(damaged)[:3])}{', ...' if len(damaged) > 3 else ''}"
+                         "): the file is damaged or its training diverged")
     if metadata.get("format") != _FORMAT:
         raise ValueError(f"{path} is not an astro_colorgan model (format "
                          f"{metadata.get('format')!r}, expected {_FORMAT!r})")
@@ -263,7 +271,8 @@ def load_model(path, *, device="cpu"):
                            bin_weights=tensors.get("bin_weights"), **config)
         model.load_state_dict(tensors, strict=True)
     except (KeyError, TypeError, RuntimeError, json.JSONDecodeError) as exc:
-        first = " ".join(str(exc).split())[:200]
+        # cut at a word boundary: the first mismatched weights say which architecture it is
+        first = textwrap.shorten(" ".join(str(exc).split()), width=200, placeholder=" ...")
         raise ValueError(f"{path} holds a model of another architecture: {first}") from None
     return model.to(device).eval(), info
 

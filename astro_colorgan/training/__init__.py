@@ -1,12 +1,25 @@
-"""Training the colorizer: presets, training pairs, the training loop."""
+"""Training the colorizer: presets, training pairs, the training loop.
 
-from ._inputs import HINT_MODES, guided_input
+The recipes (`PRESETS`, `Preset`, `get_preset`) need only the standard
+library; the rest needs torch and is imported when it is first used.
+"""
+
+import importlib
+
 from ._presets import PRESETS, Preset, get_preset
-from ._samples import TrainingImages
-from ._losslog import CSV_COLUMNS
-from ._trainer import train
-from ._validation import COLOURFULNESS_BAND, SATURATIONS, TEMPERATURES, choose_temperature
 
-__all__ = ["HINT_MODES", "guided_input", "PRESETS", "Preset", "get_preset", "TrainingImages", "train",
-           "CSV_COLUMNS", "choose_temperature", "TEMPERATURES", "SATURATIONS",
-           "COLOURFULNESS_BAND"]
+__all__ = ["PRESETS", "Preset", "get_preset", "train", "guided_input", "choose_temperature",
+           "TEMPERATURES", "SATURATIONS", "COLOURFULNESS_BAND"]
+
+# the names that need torch, and the module of each (TrainingImages and CSV_COLUMNS are
+# reachable for tests and scripts, not part of the public API)
+_LAZY = {"train": "._trainer", "guided_input": "._inputs", "HINT_MODES": "._inputs",
+         "TrainingImages": "._samples", "CSV_COLUMNS": "._losslog",
+         "choose_temperature": "._validation", "TEMPERATURES": "._validation",
+         "SATURATIONS": "._validation", "COLOURFULNESS_BAND": "._validation"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

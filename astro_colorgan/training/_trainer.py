@@ -15,6 +15,7 @@ from ..datasets import find_images
 from ..io import check_output_path
 from ..nets import save_model
 from ..version import version
+from ._checkpoint import read_checkpoint
 from ._distributed import Processes
 from ._losslog import CSV_COLUMNS, plot_losses, trim_csv
 from ._presets import get_preset
@@ -215,9 +216,8 @@ def _setup(procs, recipe, data_dir, output, *, seed, workdir, max_steps):
                 steps_per_epoch, total if max_steps is None else min(total, max_steps), info)
 
 
-def _resume(run, resume):
-    """Load a checkpoint of the same recipe and seed into the run."""
-    state = torch.load(os.fspath(resume), map_location=run.procs.device, weights_only=True)
+def _resume(run, resume, state):
+    """Load a checkpoint (read by `read_checkpoint`) of the same recipe and seed into the run."""
     saved = json.loads(state["info"])
     if (saved["recipe"] != json.loads(json.dumps(run.recipe.as_dict()))
             or saved["seed"] != run.seed):
@@ -328,11 +328,12 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
     """`train` on the processes ``procs``: check, set up, resume, loop, finish."""
     output = os.fspath(output)
     check_output_path(output, overwrite=overwrite)
+    state = read_checkpoint(resume) if resume is not None else None  # before anything is made
     recipe = _checked_recipe(preset, procs, epochs=epochs, batch_size=batch_size, crop=crop)
     run = _setup(procs, recipe, data_dir, output, seed=seed, workdir=workdir,
                  max_steps=max_steps)
     if resume is not None:
-        _resume(run, resume)
+        _resume(run, resume, state)
     if procs.is_main:
         trim_csv(run.csv_path, run.done)
     # after loading: the wrappers copy rank 0's weights to the other processes
