@@ -21,8 +21,8 @@ _DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: Path of the single-band model shipped with the package (``--preset default``), from
 #: which the guided model starts.
 SINGLE_BAND_MODEL = os.path.join(_DATA, "single_band_model.safetensors")
-#: Path of the default model shipped with the package.
-DEFAULT_MODEL = SINGLE_BAND_MODEL
+#: Path of the default model shipped with the package: the guided model (``--preset guided``).
+DEFAULT_MODEL = os.path.join(_DATA, "default_model.safetensors")
 
 #: Pixels of image around each tile that the network also sees (its border effects
 #: fall there): measured on 1024 px photographs, 128 px keep a tiled result within
