@@ -48,7 +48,8 @@ def build_parser():
     parser = _Parser(
         prog=PROG,
         description="Colour images from astronomical data: multi-filter composites "
-        "and a GAN colorizer for single-band images.",
+        "and a GAN colorizer that completes measured colour and predicts what is not "
+        "measured.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
     parser.add_argument(
