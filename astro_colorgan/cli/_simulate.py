@@ -45,13 +45,12 @@ def add_parser(subparsers):
 
 def run(args):
     """Run ``astro-colorize simulate`` with parsed arguments ``args``."""
-    from ..datasets import simulate_fields
-    from .main import CommandError
+    import importlib.util
 
-    try:
-        import galsim  # noqa: F401
-    except ImportError:
-        raise CommandError("simulate needs GalSim: pip install galsim") from None
+    from ..datasets import simulate_fields
+
+    if importlib.util.find_spec("galsim") is None:  # a missing extra: one line, exit 2
+        raise OSError("simulate needs GalSim: pip install 'astro-colorgan[simulate]'")
     simulate_fields(args.outdir, args.n, args.filters, size=args.size, seed=args.seed,
                     overwrite=args.overwrite, processes=args.processes,
                     pixel_scale=args.pixel_scale, mag_limit=args.mag_limit, dust=args.dust,
