@@ -410,11 +410,11 @@ def test_api_models(inputs, tmp_path):
     assert message.endswith(" ...") or len(message) < 300  # cut between words, if at all
     with pytest.raises(OSError, match="not a readable safetensors model file"):
         load_model(inputs["text_model"])
-    colorizer = Colorizer.from_file(inputs["model"], device="cpu")
     for name in ("o.png", "o.jpg"):
         for tta in (False, True):
+            colorizer = Colorizer(inputs["model"], device="cpu", tta=tta)
             with pytest.raises(ValueError, match="is not a FITS file name"):
-                colorizer.colorize_file(inputs["single"], tmp_path / name, tta=tta)
+                colorizer.colorize_file(inputs["single"], tmp_path / name)
     assert os.listdir(tmp_path) == []
 
 
@@ -482,30 +482,30 @@ def test_mixed_units_warn(inputs):
 def test_colorize_any_shape(shape, tta, tiny_model_path):
     from astro_colorgan.colorize import Colorizer
 
-    colorizer = _colorizer(tiny_model_path)
+    colorizer = _colorizer(tiny_model_path, stretch=None, tta=tta)
     data = np.random.default_rng(0).uniform(0, 1, shape)
-    rgb = colorizer.colorize(data, stretch=None, tta=tta)
+    rgb = colorizer.colorize(data).rgb
     assert rgb.shape == shape + (3,) and np.isfinite(rgb).all()
     assert isinstance(colorizer, Colorizer)
 
 
 def test_tta_on_thin_images(tiny_model_path):
-    colorizer = _colorizer(tiny_model_path)
+    colorizer = _colorizer(tiny_model_path, stretch=None, tta=True)
     for shape in ((1, 1), (1, 7), (7, 1), (2, 33)):
-        rgb = colorizer.colorize(np.linspace(0, 1, shape[0] * shape[1]).reshape(shape),
-                                 stretch=None, tta=True)
+        rgb = colorizer.colorize(np.linspace(0, 1, shape[0] * shape[1]).reshape(shape)).rgb
         assert rgb.shape == shape + (3,) and np.isfinite(rgb).all()
 
 
 _COLORIZERS = {}
 
 
-def _colorizer(path):
+def _colorizer(path, **options):
     from astro_colorgan.colorize import Colorizer
 
-    if path not in _COLORIZERS:
-        _COLORIZERS[path] = Colorizer.from_file(path, device="cpu")
-    return _COLORIZERS[path]
+    key = (path, tuple(sorted(options.items())))
+    if key not in _COLORIZERS:
+        _COLORIZERS[key] = Colorizer(path, device="cpu", **options)
+    return _COLORIZERS[key]
 
 
 # -- any flux scale --------------------------------------------------------------------------
@@ -576,10 +576,10 @@ def galaxy():
 def test_colorize_any_flux_scale(scale, galaxy, tiny_model_path):
     exponent, dtype = scale
     colorizer = _colorizer(tiny_model_path)
-    reference = colorizer.colorize(galaxy)
+    reference = colorizer.colorize(galaxy).rgb
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        rgb = colorizer.colorize((galaxy * 10.0 ** exponent).astype(dtype))
+        rgb = colorizer.colorize((galaxy * 10.0 ** exponent).astype(dtype)).rgb
     _same_picture(rgb, reference)
 
 

@@ -5,8 +5,6 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers):
     """Add the ``simulate`` subcommand to the ``astro-colorize`` sub-parsers."""
-    from ..datasets import SIMULATED_FILTERS
-
     parser = subparsers.add_parser(
         "simulate",
         help="simulated multi-filter fields of galaxies and stars (needs GalSim)",
@@ -21,7 +19,8 @@ def add_parser(subparsers):
     parser.add_argument("--n", type=int, default=1, help="number of fields (default: 1)")
     parser.add_argument("--filters", nargs="+", default=["F435W", "F606W", "F814W"],
                         metavar="FILTER",
-                        help="filters of one instrument: " + " ".join(SIMULATED_FILTERS)
+                        help="filters of one instrument, blue to red: HST ACS F435W F606W F775W "
+                        "F814W F850LP, or LSST u g r i z y"
                         + " (default: F435W F606W F814W)")
     parser.add_argument("--size", type=int, default=256,
                         help="fields are SIZE x SIZE pixels (default: 256, at least 32)")

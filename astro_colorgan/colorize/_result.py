@@ -141,8 +141,7 @@ class ColorizedImage:
             hdu = fits.ImageHDU(np.asarray(plane, np.float32), name=name)
             if self.wcs is not None:
                 hdu.header.update(self.wcs.to_header())
-            hdu.header["BUNIT"] = ""
-            hdu.header["COMMENT"] = unit
+            hdu.header["BUNIT"] = ("", unit)
             for line in lines:
                 hdu.header.add_history(line)
             hdus.append(hdu)
