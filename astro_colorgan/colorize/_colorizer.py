@@ -187,7 +187,6 @@ class Colorizer:
         """
         image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
         measured = None if colour is None else measured_colour(colour, image)
-        ny, nx = image.shape
         source = self._input_rows(lambda a, b: image.data[a:b], image.shape, image.name,
                                   measured, stretch=self.stretch, warn_non_finite=False)
         sink = _ArraySink(image.shape, self.tta)

@@ -106,9 +106,8 @@ def _rgb_array(colour, shape):
 
 def _cube_planes(colour):
     """The filters blue to red of a ``(3, ny, nx)`` colour cube (planes R, G, B)."""
-    image = read_image(colour, plane=0, dtype=np.float32)
     planes = [read_image(colour, plane=k, dtype=np.float32) for k in (2, 1, 0)]
-    return planes, image.name
+    return planes, planes[-1].name
 
 
 def measured_colour(colour, luminance, *, stack_options=None):

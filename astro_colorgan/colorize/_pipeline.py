@@ -238,12 +238,11 @@ def recompose(x, chroma, valid, measured=None):
     return rgb
 
 
-def _predict_all(model, x, reference, *, tile, overlap, margin, tta):
-    """Chroma of a whole input held in memory, averaged over the 8 rotations/flips with
-    ``tta``; also its spread over them (or None)."""
-    passes = range(8) if tta else range(1)
+def _predict_all(model, x, reference, *, tile, overlap, margin):
+    """Chroma of a whole input held in memory, averaged over the 8 rotations/flips, and
+    its spread over them."""
     total = squares = None
-    for k in passes:
+    for k in range(8):
         turned = dihedral(x, k).contiguous()
         chroma = turned.new_empty((2,) + turned.shape[1:])
         for start, stop, band, _ in chroma_bands(
@@ -254,10 +253,8 @@ def _predict_all(model, x, reference, *, tile, overlap, margin, tta):
         chroma = undo_dihedral(chroma, k).double()
         total = chroma if total is None else total + chroma
         squares = chroma ** 2 if squares is None else squares + chroma ** 2
-    mean = total / len(passes)
-    if not tta:
-        return mean.float(), None
-    variance = (squares / len(passes) - mean ** 2).clamp(min=0)
+    mean = total / 8
+    variance = (squares / 8 - mean ** 2).clamp(min=0)
     return mean.float(), variance.sum(0).sqrt().float()
 
 
@@ -290,7 +287,7 @@ def run(model, read_input, shape, sink, *, tile, overlap, margin, context_size=2
     if tta:
         x, valid = read_input(0, ny)
         chroma, spread = _predict_all(model, x, reference, tile=tile, overlap=overlap,
-                                      margin=margin, tta=True)
+                                      margin=margin)
         bands = [(0, ny, chroma, (x, valid))]
     else:
         spread = None
