@@ -431,6 +431,12 @@ def test_api_batch_refuses_before_anything_starts(inputs, tmp_path):
                       colorize_options=options)
     with pytest.raises(ValueError, match="workers must be"):
         run_batch([inputs["single"]], out, model=inputs["model"], workers=0)
+    # a misspelt option fails here, not once per file on the workers
+    with pytest.raises(ValueError, match="unknown colorize_options 'tiel'"):
+        run_batch([inputs["single"]], out, model=inputs["model"], colorize_options={"tiel": 64})
+    with pytest.raises(ValueError, match="unknown stack_options 'QQ'"):
+        run_batch([inputs["single"]], out, model=inputs["model"], mode="stack-then-colorize",
+                  stack_options={"QQ": 8})
     assert not out.exists()
 
 

@@ -261,3 +261,35 @@ def test_cli_bad_input_creates_nothing(tmp_path, capsys, args, match):
     assert stderr.startswith("astro-colorize: error: ") and match in stderr
     assert len(stderr.strip().splitlines()) == 1
     assert not (tmp_path / "new").exists()
+
+
+def test_fields_are_images_of_a_folder(tmp_path):
+    """`find_images` lists field folders beside image files; each is read as its truth
+    composite, so `train` and `evaluate` take simulated fields as they take photographs."""
+    from astro_colorgan.datasets import find_images, read_color_image
+
+    simulate_fields(tmp_path, 2, ACS, size=32, seed=5)
+    (tmp_path / "notes").mkdir()  # a folder without FITS files is not a field
+    paths = find_images(tmp_path)
+    assert [os.path.basename(p) for p in paths] == ["field_0000", "field_0001"]
+    rgb = read_color_image(paths[1])
+    truth = read_simulated_field(paths[1]).composite().rgb
+    assert rgb.shape == (32, 32, 3) and rgb.dtype == np.float32
+    np.testing.assert_allclose(rgb, np.clip(truth[::-1], 0, 1))  # row 0 at the top
+    assert read_color_image(paths[1], max_side=16).shape == (16, 16, 3)
+
+
+def test_training_images_mix_in_simulated_fields(tmp_path):
+    from astro_colorgan.training import TrainingImages
+    from _colour_images import make_colour_images
+
+    photos, sims = tmp_path / "photos", tmp_path / "sims"
+    photos.mkdir()
+    paths = make_colour_images(photos, n=6, size=32)
+    simulate_fields(sims, 3, ACS, size=32, seed=6)
+    images = TrainingImages(paths, max_side=32)
+    fields = sorted(str(p) for p in sims.iterdir())
+    images.mix_in(fields, 0.25)  # 6 photographs -> 2 fields, taken in name order
+    assert len(images) == 8 and images.names[-2:] == ["field_0000", "field_0001"]
+    with pytest.raises(ValueError, match="fewer than the 4 needed"):
+        TrainingImages(paths, max_side=32).mix_in(fields, 0.4)

@@ -81,11 +81,15 @@ def test_grey_images_are_left_out(tmp_path):
 
 
 def test_presets():
-    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "guided"}
+    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "guided", "guided-mix"}
     # guided: the default recipe, started from the shipped single-band model, with hints
     guided, default = PRESETS["guided"].as_dict(), PRESETS["default"].as_dict()
-    assert {k for k in guided if guided[k] != default[k]} == {"name", "hints", "users_path",
-                                                              "init", "epochs", "lr"}
+    assert {k for k in guided if guided[k] != default[k]} == {
+        "name", "hints", "users_path", "init", "epochs", "lr", "clean_frames", "frame_noise"}
+    # guided-mix: the same with a quarter simulated fields, as many steps per photograph
+    mix = PRESETS["guided-mix"].as_dict()
+    assert {k for k in mix if mix[k] != guided[k]} == {"name", "simulated", "epochs"}
+    assert mix["simulated"] == 0.25 and abs(mix["epochs"] / guided["epochs"] - 0.75) < 0.05
     assert (guided["hints"], guided["init"]) == (True, "single-band")
     assert 0 < guided["users_path"] <= 1
     assert not default["hints"] and default["init"] is None and default["users_path"] == 0
@@ -150,6 +154,22 @@ def test_resume_continues_exactly(toy_images, tmp_path):
     assert a.hints
 
 
+def test_clean_colour_frames_are_block_means():
+    """A clean colour frame is the block mean brought back bilinearly; the others are noisy."""
+    from PIL import Image
+
+    from astro_colorgan.training._inputs import _coarse_frame
+
+    rgb = np.random.default_rng(0).uniform(0, 1, (3, 64, 64)).astype(np.float32)
+    small = [np.asarray(Image.fromarray(p).resize((8, 8), Image.BOX)) for p in rgb]
+    expected = np.stack([np.asarray(Image.fromarray(p).resize((64, 64), Image.BILINEAR))
+                         for p in small])
+    clean = _coarse_frame(rgb, 8, np.random.default_rng(1), clean=1.0)
+    np.testing.assert_array_equal(clean, expected)
+    noisy = _coarse_frame(rgb, 8, np.random.default_rng(1), clean=0.0, max_noise=0.02)
+    assert 0 < np.abs(noisy - expected).mean() < 0.05
+
+
 def test_training_bad_input(toy_images, tiny_model_path, tmp_path):
     out = tmp_path / "m.safetensors"
     with pytest.raises(ValueError, match="no colour image"):
@@ -158,6 +178,10 @@ def test_training_bad_input(toy_images, tiny_model_path, tmp_path):
         train(toy_images, out, crop=30, progress=False)
     with pytest.raises(ValueError, match="at least 64"):
         train(toy_images, out, crop=48, progress=False)
+    with pytest.raises(ValueError, match="give their folder"):
+        train(toy_images, out, preset="guided-mix", progress=False)
+    with pytest.raises(ValueError, match="mixes in no simulated fields"):
+        train(toy_images, out, simulated=toy_images, progress=False)
     with pytest.raises(ValueError, match="width"):  # a start of another architecture
         train(toy_images, out, preset=get_preset("guided", init=str(tiny_model_path)),
               progress=False)

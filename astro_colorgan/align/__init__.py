@@ -4,12 +4,6 @@ from ._core import INTERPOLATION_ORDERS, interpolation_order, reproject_image
 from ._grid import common_grid, parse_reference
 from ._high_level import AlignedImages, align_images
 
-__all__ = [
-    "INTERPOLATION_ORDERS",
-    "AlignedImages",
-    "align_images",
-    "common_grid",
-    "interpolation_order",
-    "parse_reference",
-    "reproject_image",
-]
+# The other names imported here are shared with the rest of the package; they are
+# not part of the public API (not in __all__, not in the API docs).
+__all__ = ["AlignedImages", "align_images", "common_grid", "reproject_image"]

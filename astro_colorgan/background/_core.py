@@ -139,7 +139,7 @@ def estimate_background(data, *, mask=None, box_size=None, filter_size=3, sigma=
         `True` at pixels without data, shape ``(ny, nx)``; non-finite pixels
         are always excluded.
     box_size : int or tuple of int, optional
-        The box size ``(ny, nx)``; by default `default_box_size`.
+        The box size ``(ny, nx)``; by default ``default_box_size``.
     filter_size : int, optional
         The size of the median filter over boxes.
     sigma : float, optional

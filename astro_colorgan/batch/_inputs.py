@@ -37,14 +37,14 @@ def expand_inputs(specs, *, mode="colorize"):
         ``'stack-then-colorize'`` mode a job is the images of one field in
         several filters, blue to red: a line of a list file holds their paths
         separated by spaces, in that order, and a pattern that matches a
-        folder takes the FITS files in it, ordered by `filter_wavelength`
+        folder takes the FITS files in it, ordered by ``filter_wavelength``
         where every file's header tells it, else by name.
     mode : {'colorize', 'stack-then-colorize'}
         What the batch does.
 
     Returns
     -------
-    jobs : list of `BatchJob`
+    jobs : list of ``BatchJob``
         In order, each input once (repeated inputs are dropped). Names are the
         file (or folder) names without extension.
 

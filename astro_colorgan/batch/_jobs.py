@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..io._fits import first_line
+from ..io import first_line
 
-__all__ = ["JobSettings", "run_job", "loaded_models", "split_colorize_options"]
+__all__ = ["JobSettings", "run_job", "split_colorize_options"]
 
 #: Options of `~astro_colorgan.Colorizer.colorize_file` that belong to each input;
 #: all the other colorize options configure the `~astro_colorgan.Colorizer`.
@@ -17,7 +17,6 @@ CALL_OPTIONS = ("hdu", "plane")
 # one Colorizer per (model file, device, options) in each worker process
 _COLORIZERS = {}
 _LOCK = threading.Lock()
-_LOADS = []
 
 
 @dataclass(frozen=True)
@@ -31,11 +30,6 @@ class JobSettings:
     overwrite: bool = False
     colorize: dict = field(default_factory=dict)
     stack: dict = field(default_factory=dict)
-
-
-def loaded_models():
-    """The models this process has loaded, in order (for tests and diagnostics)."""
-    return list(_LOADS)
 
 
 def split_colorize_options(options):
@@ -66,7 +60,6 @@ def _colorizer(settings, options):
 
                 torch.set_num_threads(settings.threads)
             _COLORIZERS[key] = Colorizer(settings.model, device=settings.device, **options)
-            _LOADS.append(key[:2])
         return _COLORIZERS[key]
 
 

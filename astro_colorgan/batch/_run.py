@@ -161,12 +161,15 @@ def _check_options(mode, workers, timeout, colorize_options, stack_options):
     """Refuse options that would fail every job, before anything starts."""
     import math
 
-    from ..colorize._tiling import check_tiling
+    from ..colorize import check_tiling
     from ..composite import SkyPercentileInterval, resolve_stretch
     from ._inputs import MODES
+    from ._jobs import CALL_OPTIONS
 
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    _check_names(colorize_options, _keywords("colorize") + CALL_OPTIONS, "colorize_options")
+    _check_names(stack_options, _keywords("stack"), "stack_options")
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers
                                 or workers < 1):
         raise ValueError(f"workers must be a whole number of at least 1, not {workers}")
@@ -188,6 +191,28 @@ def _check_options(mode, workers, timeout, colorize_options, stack_options):
         from ..composite import check_interval
 
         check_interval(interval)
+
+
+def _keywords(what):
+    """The keyword options a batch may pass on: to `~astro_colorgan.Colorizer` (those
+    the batch sets itself aside) or to `~astro_colorgan.stack` (all but its inputs)."""
+    import inspect
+
+    from ..colorize import Colorizer
+    from ..composite import stack
+
+    if what == "colorize":
+        names = inspect.signature(Colorizer).parameters
+        return tuple(n for n in names if n not in ("model", "device"))
+    return tuple(n for n in inspect.signature(stack).parameters if n != "filters")
+
+
+def _check_names(options, allowed, what):
+    """Refuse an option name that no job could use (a typo fails here, not on a worker)."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown))}; use "
+                         f"{', '.join(allowed)}")
 
 
 @contextlib.contextmanager

@@ -22,13 +22,13 @@ __all__ = [
     "tiling_options",
 ]
 
-#: ``--device`` choices (`astro_colorgan.nets.resolve_device`)
+#: ``--device`` choices (``resolve_device``)
 DEVICES = ("auto", "cpu", "cuda")
 #: ``--stretch`` of the colorizer's display scaling; 'none' for data already in [0, 1]
 DISPLAY_STRETCHES = ("asinh", "linear", "none")
 #: `astro_colorgan.composite.STRETCHES`
 STACK_STRETCHES = ("asinh", "linear", "sqrt", "log", "sinh")
-#: `astro_colorgan.align.INTERPOLATION_ORDERS`
+#: ``INTERPOLATION_ORDERS``
 INTERPOLATION_ORDERS = ("nearest-neighbor", "bilinear", "biquadratic", "bicubic")
 #: `astro_colorgan.batch._inputs.MODES`
 BATCH_MODES = ("colorize", "stack-then-colorize")

@@ -3,7 +3,7 @@
 import json
 import os
 
-from ..training._presets import PRESETS
+from ..training import PRESETS
 from ._options import device_options, overwrite_options, progress_options
 
 __all__ = ["add_parser", "run"]
@@ -37,6 +37,9 @@ def add_parser(subparsers):
                         help="write a checkpoint every N epochs (default: 1)")
     parser.add_argument("--max-steps", type=int, metavar="N",
                         help="stop after N steps (smoke runs)")
+    parser.add_argument("--simulated", metavar="DIR",
+                        help="folder of simulated fields ('astro-colorize simulate') for a "
+                        "preset that mixes them in (guided-mix)")
     parser.add_argument("--distributed", action="store_true",
                         help="train as one of several processes started by torchrun "
                         "(NCCL on GPUs, one per process; gloo on the CPU); BATCH_SIZE is "
@@ -60,7 +63,7 @@ def run(args):
                  resume=args.resume, seed=args.seed, workdir=args.workdir,
                  checkpoint_every=args.checkpoint_every, overwrite=args.overwrite,
                  progress=args.progress, max_steps=args.max_steps,
-                 distributed=args.distributed)
+                 distributed=args.distributed, simulated=args.simulated)
     if args.distributed and os.environ.get("RANK", "0") != "0":
         return 0  # rank 0 reports
     log.info("trained: " + json.dumps({k: info[k] for k in ("steps", "seconds", "temperature",

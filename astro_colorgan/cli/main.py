@@ -115,7 +115,7 @@ def main(args=None):
 
     from astropy import log
 
-    from ..io._signals import Terminated, terminate_as_exception
+    from ..io import Terminated, terminate_as_exception
 
     if options.verbose:
         log.setLevel("DEBUG")

@@ -209,7 +209,7 @@ class Colorizer:
         A FITS file given by its path, without ``colour`` or ``tta``, goes
         through the same pipeline as `colorize` fed band by band from disk
         (`~astro_colorgan.io.open_image_rows`) and drained band by band into
-        the output (`~astro_colorgan.io.fits_cube_writer`), so that memory
+        the output (``fits_cube_writer``), so that memory
         follows the tile and the image width, not the image; the file is the
         same, byte for byte, as ``colorize(data).write_fits(output)``, which
         is what every other input gets.

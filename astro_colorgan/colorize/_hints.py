@@ -32,7 +32,7 @@ def colour_hints(colour, weight, *, coarseness=1.0, two_band=False):
     Returns
     -------
     hints : `numpy.ndarray`
-        ``(5, ny, nx)`` float32, see `~astro_colorgan.nets.HINT_CHANNELS`.
+        ``(5, ny, nx)`` float32, see ``HINT_CHANNELS``.
     """
     colour = np.nan_to_num(np.asarray(colour, np.float32))
     ny, nx = colour.shape[1:]
@@ -71,7 +71,7 @@ class MeasuredColour:
     names: list = field(default_factory=list)
 
     def planes(self):
-        """The hint planes ``(5, ny, nx)`` (`~astro_colorgan.nets.HINT_CHANNELS`)."""
+        """The hint planes ``(5, ny, nx)`` (``HINT_CHANNELS``)."""
         return colour_hints(self.rgb, self.weight, coarseness=self.coarseness,
                             two_band=self.two_band)
 

@@ -41,7 +41,7 @@ class InputRows:
     device : `torch.device`
         Where the rows go.
     hints : `numpy.ndarray`, optional
-        ``(5, ny, nx)`` hint planes (`~astro_colorgan.nets.HINT_CHANNELS`) of
+        ``(5, ny, nx)`` hint planes (``HINT_CHANNELS``) of
         a guided model; zeros are used where a guided model gets none.
     n_hints : int
         Number of hint planes the model takes (0 for a single-band model).
@@ -125,7 +125,7 @@ def _predict(model, x, context):
 def chroma_bands(model, read_input, shape, reference, *, tile, overlap, margin):
     """Predict chroma tile by tile and yield it in finished bands of rows.
 
-    Tiles of at most ``tile`` pixels (`~astro_colorgan.colorize.tile_rows`)
+    Tiles of at most ``tile`` pixels (``tile_rows``)
     overlap by at least ``overlap`` and are blended with raised-cosine
     weights; the network sees each tile with ``margin`` pixels of the image
     around it. All tiles share the global context and the GroupNorm

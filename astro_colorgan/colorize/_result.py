@@ -157,5 +157,5 @@ class ColorizedImage:
 
     def plot(self, ax=None, **kwargs):
         """Show the image, with an RA/Dec grid on WCSAxes when it has a WCS
-        (see `~astro_colorgan.composite.plot_rgb`)."""
+        (see ``plot_rgb``)."""
         return plot_rgb(self.rgb, wcs=self.wcs, ax=ax, **kwargs)

@@ -65,7 +65,7 @@ def _tile_count(n, tile, overlap):
 def tile_starts(n, tile, overlap):
     """First pixel of each tile along an axis of ``n`` pixels.
 
-    The tiles have `tile_size` pixels, are spread evenly and overlap by at
+    The tiles have ``tile_size`` pixels, are spread evenly and overlap by at
     least ``overlap``; the first starts at 0, the last ends at ``n``.
 
     Examples
@@ -124,7 +124,7 @@ def tile_rows(shape, tile, overlap):
         The rows of this row of tiles (top to bottom).
     tiles : iterator
         ``(columns, weight)`` of each tile of the row, left to right: its
-        columns (a slice) and its blending weight (see `tile_weight`),
+        columns (a slice) and its blending weight (see ``tile_weight``),
         computed as the iterator is consumed.
     """
     ny, nx = shape
@@ -149,7 +149,7 @@ def iter_tiles(shape, tile, overlap):
     slices : tuple of slice
         ``(rows, columns)`` of the tile.
     weight : `numpy.ndarray`
-        Its blending weight (see `tile_weight`).
+        Its blending weight (see ``tile_weight``).
     """
     for rows, tiles in tile_rows(shape, tile, overlap):
         for cols, weight in tiles:

@@ -12,17 +12,6 @@ from ._stretch import (
     stretch_per_filter,
 )
 
-__all__ = [
-    "STRETCHES",
-    "CompositeImage",
-    "SkyPercentileInterval",
-    "channel_matrix",
-    "check_interval",
-    "mean_green",
-    "mix_channels",
-    "plot_rgb",
-    "resolve_stretch",
-    "stack",
-    "stretch_linked",
-    "stretch_per_filter",
-]
+# The other names imported here are shared with the rest of the package; they are
+# not part of the public API (not in __all__, not in the API docs).
+__all__ = ["CompositeImage", "SkyPercentileInterval", "STRETCHES", "mean_green", "stack"]

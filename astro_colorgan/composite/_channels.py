@@ -95,7 +95,7 @@ def mix_channels(filters, *, matrix=None, weights=None, dtype=np.float32):
         The filter images on one grid, shape ``(n, ny, nx)``, blue to red; NaN
         where a filter has no data (it then contributes nothing).
     matrix : `~numpy.ndarray`, optional
-        Shape ``(3, n)``; by default `channel_matrix` of ``n``.
+        Shape ``(3, n)``; by default ``channel_matrix`` of ``n``.
     weights : sequence of float, optional
         A factor for each filter (default 1).
     dtype : dtype, optional

@@ -19,7 +19,7 @@ from ..io import (
     write_fits,
     write_rgb_image,
 )
-from ..io._fits import split_path
+from ..io import split_path
 from ._channels import channel_matrix, weighted_matrix
 from ._compose import compose
 from ._plot import plot_rgb
@@ -79,7 +79,7 @@ class CompositeImage:
         write_rgb_image(self.rgb, path, wcs=self.wcs, format=format, overwrite=overwrite)
 
     def plot(self, ax=None, **kwargs):
-        """Show the composite, with an RA/Dec grid on WCSAxes (see `plot_rgb`)."""
+        """Show the composite, with an RA/Dec grid on WCSAxes (see ``plot_rgb``)."""
         return plot_rgb(self.rgb, wcs=self.wcs, ax=ax, **kwargs)
 
 

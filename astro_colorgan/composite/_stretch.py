@@ -25,7 +25,7 @@ __all__ = [
     "stretch_per_filter",
 ]
 
-#: names accepted by `resolve_stretch`
+#: names accepted by ``resolve_stretch``
 STRETCHES = ("asinh", "linear", "sqrt", "log", "sinh")
 
 

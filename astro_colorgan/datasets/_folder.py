@@ -12,6 +12,7 @@ __all__ = [
     "in_test_split",
     "in_validation_split",
     "find_images",
+    "is_field_folder",
     "read_color_image",
     "shrink",
     "is_coloured",
@@ -60,7 +61,9 @@ def find_images(folder, *, split="all"):
     Parameters
     ----------
     folder : str or path-like
-        A folder holding PNG/JPEG/TIFF images or RGB FITS cubes ``(3, ny, nx)``.
+        A folder holding PNG/JPEG/TIFF images, RGB FITS cubes ``(3, ny, nx)``
+        or simulated fields (sub-folders of one FITS image per filter, as
+        ``astro-colorize simulate`` writes them; see `read_color_image`).
     split : {'all', 'train', 'test', 'fit', 'validation'}
         ``'test'``: the fixed test split; ``'train'``: every other image;
         ``'fit'`` and ``'validation'``: the training split cut into the images
@@ -91,11 +94,43 @@ def find_images(folder, *, split="all"):
     if split not in choose:
         raise ValueError(f"split must be one of {sorted(choose)}, not {split!r}")
     names = sorted(n for n in os.listdir(folder)
-                   if n.lower().endswith(IMAGE_EXTENSIONS) and choose[split](n))
+                   if (n.lower().endswith(IMAGE_EXTENSIONS)
+                       or is_field_folder(os.path.join(folder, n))) and choose[split](n))
     if not names:
-        raise ValueError(f"{folder} holds no colour image (PNG, JPEG, TIFF or RGB FITS cube) "
-                         f"in the {split!r} split")
+        raise ValueError(f"{folder} holds no colour image (PNG, JPEG, TIFF, RGB FITS cube or "
+                         f"simulated field) in the {split!r} split")
     return [os.path.join(folder, n) for n in names]
+
+
+def is_field_folder(path):
+    """Whether ``path`` is a folder of per-filter FITS images (a simulated field).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    bool
+        True for a folder that holds at least one FITS file.
+    """
+    path = os.fspath(path)
+    return os.path.isdir(path) and any(n.lower().endswith((".fits", ".fit", ".fts"))
+                                       for n in os.listdir(path))
+
+
+def _read_field(path):
+    from astropy import log
+
+    from ._sim_field import read_simulated_field
+
+    level = log.level
+    log.setLevel("WARNING")  # a composite per field: its steps are not news
+    try:
+        rgb = read_simulated_field(path).composite().rgb
+    finally:
+        log.setLevel(level)
+    return np.ascontiguousarray(np.clip(rgb[::-1], 0, 1), dtype=np.float32)
 
 
 def _read_fits_cube(path):
@@ -121,12 +156,15 @@ def read_color_image(path, *, max_side=None):
 
     Palette and greyscale images are converted to RGB, an alpha channel is
     dropped; FITS cubes ``(3, ny, nx)`` (planes R, G, B, as written by
-    ``stack``) are read with astropy.
+    ``stack``) are read with astropy. A folder of one FITS image per filter
+    (a simulated field, see `~astro_colorgan.datasets.simulate_fields`) is
+    read as its truth composite: `~astro_colorgan.stack` of its filters, blue
+    to red, with the default background and stretch.
 
     Parameters
     ----------
     path : str or path-like
-        The image file.
+        The image file, or a field's folder.
     max_side : int, optional
         Shrink (never enlarge) so that the longest side is at most this,
         with PIL's ``thumbnail`` and a Lanczos filter.
@@ -144,6 +182,9 @@ def read_color_image(path, *, max_side=None):
     from PIL import Image, UnidentifiedImageError
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        rgb = _read_field(path)
+        return rgb if max_side is None else shrink(rgb, max_side)
     if path.lower().endswith((".fits", ".fit", ".fts", ".fits.gz")):
         rgb = _read_fits_cube(path)
         return rgb if max_side is None else shrink(rgb, max_side)

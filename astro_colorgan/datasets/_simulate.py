@@ -6,100 +6,28 @@ filter with GalSim: each object's PSF-convolved profile is drawn once per
 filter on a postage stamp and added into the field, then sky and Poisson
 noise are added. The images are FITS HDUs in nJy per pixel with a celestial
 TAN WCS and ``FILTER``/``PHOTPLAM`` keywords, so `astro_colorgan.stack` makes
-their colour composite exactly as for observed data. `simulate_fields` writes
-many fields in a folder-per-field layout, `read_simulated_field` reads one back.
+their colour composite exactly as for observed data (`SimulatedField`, in
+``_sim_field``; many fields are written by ``simulate_fields``, in ``_sim_batch``).
 """
 
 import functools
 import math
-import os
-from dataclasses import dataclass, field
 
 import numpy as np
-from astropy import log
 from astropy.io import fits
-from astropy.table import Table
 
-from ..io import add_history, provenance_history, write_fits
+from ..io import add_history, provenance_history
 from ._sim_catalog import complete_catalog, random_catalog
+from ._sim_field import SimulatedField
 from ._sim_physics import (AB_NJY_ZEROPOINT, INSTRUMENTS, REFERENCE_BAND, SIMULATED_FILTERS,
                            band_weights, blackbody_fnu, get_filter, import_galsim,
                            template_fnu, young_fnu, zodiacal_sky)
 
-__all__ = ["SIMULATED_FILTERS", "SimulatedField", "simulate_field", "simulate_fields",
-           "read_simulated_field"]
+__all__ = ["SIMULATED_FILTERS", "simulate_field"]
 
 _MIN_SIZE = 32
-_CATALOG_NAME = "catalog.ecsv"
 _DISK_THICKNESS = 0.1  # scale height over scale radius of the inclined discs
 _BULGE_TRUNCATION = 5.0  # de Vaucouleurs profiles are cut at 5 half-light radii
-
-
-@dataclass(eq=False)
-class SimulatedField:
-    """A simulated field: one image per filter and the catalogue of its objects.
-
-    Attributes
-    ----------
-    images : list of `~astropy.io.fits.PrimaryHDU`
-        One float32 ``(ny, nx)`` image per filter, blue to red, in nJy per pixel
-        (sky included), with a celestial TAN WCS and the keywords ``FILTER``,
-        ``PHOTPLAM`` (pivot wavelength, Angstrom), ``BUNIT``, ``MAGZPT`` (AB
-        magnitude of one unit), ``EXPTIME``, ``SKYLEVEL`` (mean sky, nJy per
-        pixel), ``PSFFWHM`` (arcsec) and HISTORY.
-    catalog : `~astropy.table.Table` or `None`
-        One row per object (the columns of ``simulate_field``'s ``catalog``),
-        with ``ra`` and ``dec`` (deg) and the true AB magnitude ``mag_<filter>`` of
-        each object in each filter.
-    paths : list of str
-        The FITS files, blue to red, when the field was written or read.
-    """
-
-    images: list
-    catalog: object = None
-    paths: list = field(default_factory=list)
-
-    @property
-    def filters(self):
-        """The filter names, blue to red."""
-        return [hdu.header["FILTER"] for hdu in self.images]
-
-    def composite(self, **options):
-        """The truth colour composite: `astro_colorgan.stack` of the filters, blue to red.
-
-        ``options`` are passed to `~astro_colorgan.stack`; the files are used
-        when the field was written or read, so that the composite's HISTORY
-        names them.
-
-        Returns
-        -------
-        composite : `~astro_colorgan.composite.CompositeImage`
-        """
-        from ..composite import stack
-
-        return stack(list(self.paths) if self.paths else list(self.images), **options)
-
-    def write(self, folder, *, overwrite=False):
-        """Write ``<FILTER>.fits`` per filter and ``catalog.ecsv`` into ``folder``.
-
-        The folder is created if needed. Existing files are replaced only
-        with ``overwrite=True`` (`FileExistsError` otherwise, before anything
-        is written).
-        """
-        folder = os.fspath(folder)
-        paths = [os.path.join(folder, f"{name}.fits") for name in self.filters]
-        outputs = paths + ([os.path.join(folder, _CATALOG_NAME)] if self.catalog is not None
-                           else [])
-        for path in outputs:
-            if os.path.lexists(path) and not overwrite:
-                raise FileExistsError(f"File {path} already exists; use overwrite=True "
-                                      "(--overwrite) to replace it")
-        os.makedirs(folder, exist_ok=True)
-        for hdu, path in zip(self.images, paths):
-            write_fits(hdu, path, overwrite=overwrite)
-        if self.catalog is not None:
-            self.catalog.write(outputs[-1], format="ascii.ecsv", overwrite=overwrite)
-        self.paths = paths
 
 
 def _check_filters(filters):
@@ -442,143 +370,3 @@ def simulate_field(filters, *, size=256, seed=None, catalog=None, pixel_scale=No
         add_history(header, history)
         images.append(fits.PrimaryHDU(data.astype(np.float32), header=header))
     return SimulatedField(images=images, catalog=catalog)
-
-
-def _field_name(index, n):
-    return f"field_{index:0{max(4, len(str(n - 1)))}d}"
-
-
-def _simulate_one(task):
-    """Simulate and write field ``index`` (a function of its own for worker processes)."""
-    index, folder, seed, filters, options, overwrite = task
-    field_ = simulate_field(filters, seed=np.random.SeedSequence(seed, spawn_key=(index,)),
-                            **options)
-    field_.write(folder, overwrite=overwrite)
-    return folder
-
-
-def simulate_fields(outdir, n, filters, *, size=256, seed=None, overwrite=False, processes=1,
-                    pixel_scale=None, mag_limit=None, dust=True, stars=True, noise=True):
-    """Simulate ``n`` fields and write them as ``outdir/field_0000/<FILTER>.fits``, ...
-
-    Each field folder holds one FITS image per filter and ``catalog.ecsv``.
-    Field ``k`` is ``simulate_field(filters, seed=np.random.SeedSequence(seed,
-    spawn_key=(k,)), ...)``, so the first fields of a run do not depend on
-    ``n`` or ``processes``.
-
-    Parameters
-    ----------
-    outdir : str or path-like
-        The output folder; created if needed, and it must be empty unless
-        ``overwrite=True``.
-    n : int
-        Number of fields (at least 1).
-    filters : list of str
-        Filter names (see `simulate_field`).
-    size, pixel_scale, mag_limit, dust, stars, noise : optional
-        As for `simulate_field`.
-    seed : int, optional
-        The run's seed; `None` draws a fresh one (recorded in the HISTORY of
-        every image).
-    overwrite : bool, optional
-        Whether to write into a non-empty ``outdir``, replacing fields of the same names.
-    processes : int, optional
-        Worker processes (fields are independent).
-
-    Returns
-    -------
-    folders : list of str
-        The field folders, in order.
-
-    Raises
-    ------
-    ValueError
-        For an unknown filter, ``n`` < 1, ``size`` < 32 or ``processes`` < 1.
-    OSError
-        If ``outdir`` is a file, or is not empty and ``overwrite`` is `False`.
-        Nothing is created when an error is raised before simulating.
-    """
-    _check_filters(filters)
-    _check_size(size)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"the number of fields must be a positive integer, not {n!r}")
-    if isinstance(processes, bool) or not isinstance(processes, (int, np.integer)) \
-            or processes < 1:
-        raise ValueError(f"processes must be a positive integer, not {processes!r}")
-    outdir = os.fspath(outdir)
-    if os.path.exists(outdir) and not os.path.isdir(outdir):
-        raise NotADirectoryError(f"{outdir} exists and is not a folder")
-    if os.path.isdir(outdir) and os.listdir(outdir) and not overwrite:
-        raise FileExistsError(f"{outdir} is not empty; use overwrite=True (--overwrite) to "
-                              "write into it")
-    import_galsim()
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
-    options = dict(size=size, pixel_scale=pixel_scale, mag_limit=mag_limit, dust=dust,
-                   stars=stars, noise=noise)
-    tasks = [(k, os.path.join(outdir, _field_name(k, n)), seed, list(filters), options,
-              overwrite) for k in range(n)]
-    os.makedirs(outdir, exist_ok=True)
-    folders = []
-    step = max(1, n // 10)
-    if processes == 1:
-        results = map(_simulate_one, tasks)
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        executor = ProcessPoolExecutor(max_workers=min(processes, n))
-        results = executor.map(_simulate_one, tasks, chunksize=max(1, n // (8 * processes)))
-    try:
-        for folder in results:
-            folders.append(folder)
-            if len(folders) % step == 0 or len(folders) == n:
-                log.info(f"simulated {len(folders)}/{n} fields")
-    finally:
-        if processes > 1:
-            executor.shutdown(cancel_futures=True)
-    return folders
-
-
-def read_simulated_field(folder):
-    """Read a field written by `simulate_fields` or `SimulatedField.write`.
-
-    Parameters
-    ----------
-    folder : str or path-like
-        A field folder: one FITS image per filter and ``catalog.ecsv``.
-
-    Returns
-    -------
-    field : `SimulatedField`
-        The images blue to red (by ``PHOTPLAM``), their ``paths`` in the same
-        order and the catalogue (`None` if the folder has none);
-        ``field.composite()`` is the truth colour composite.
-
-    Raises
-    ------
-    OSError
-        If ``folder`` is not a folder or holds no simulated image.
-    """
-    folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        raise NotADirectoryError(f"{folder} is not a folder")
-    found = []
-    for name in sorted(os.listdir(folder)):
-        if not name.lower().endswith(".fits"):
-            continue
-        path = os.path.join(folder, name)
-        with fits.open(path) as hdulist:
-            header = hdulist[0].header
-            if "FILTER" not in header or "PHOTPLAM" not in header:
-                continue
-            hdu = fits.PrimaryHDU(np.array(hdulist[0].data), header=header.copy())
-        found.append((float(header["PHOTPLAM"]), path, hdu))
-    if not found:
-        raise FileNotFoundError(f"{folder} holds no simulated image (FITS with FILTER and "
-                                "PHOTPLAM)")
-    found.sort(key=lambda item: item[0])
-    catalog_path = os.path.join(folder, _CATALOG_NAME)
-    catalog = Table.read(catalog_path, format="ascii.ecsv") if os.path.exists(catalog_path) \
-        else None
-    return SimulatedField(images=[item[2] for item in found], catalog=catalog,
-                          paths=[item[1] for item in found])

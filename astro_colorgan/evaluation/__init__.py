@@ -1,10 +1,12 @@
 """Evaluation of colorizers on the fixed protocol."""
 
-from ._evaluate import EvaluationResult, evaluate, format_table
-from ._modes import BASELINES, HINT_MODES, PATHS, classical_lrgb, lrgb_frame
-from ._metrics import (METRIC_NAMES, colourfulness, image_metrics, mean_metrics, pixel_masks,
+from ._evaluate import EvaluationResult, evaluate
+from ._modes import HINT_MODES, classical_lrgb, lrgb_frame
+from ._metrics import (METRIC_NAMES, colourfulness, image_metrics, pixel_masks,
                        standard_errors)
 
-__all__ = ["BASELINES", "HINT_MODES", "PATHS", "classical_lrgb", "lrgb_frame", "METRIC_NAMES", "colourfulness", "image_metrics", "mean_metrics",
-           "pixel_masks", "standard_errors", "evaluate",
-           "EvaluationResult", "format_table"]
+# The other names imported here are shared with the rest of the package; they are
+# not part of the public API (not in __all__, not in the API docs).
+__all__ = ["evaluate", "EvaluationResult", "image_metrics", "colourfulness",
+           "classical_lrgb", "lrgb_frame", "HINT_MODES", "pixel_masks",
+           "standard_errors"]

@@ -38,7 +38,7 @@ class EvaluationResult:
         ``means[system]`` is the dict of mean metrics.
     standard_errors : dict
         ``standard_errors[system]`` is the dict of the standard errors of those
-        means (see `~astro_colorgan.evaluation.standard_errors`).
+        means (see ``standard_errors``).
     """
 
     def __init__(self, names, per_image, *, baseline="grey"):
@@ -63,7 +63,7 @@ class EvaluationResult:
         system, baseline : str
             Names in ``systems`` (``baseline`` defaults to the classical baseline).
         metric : str
-            One of `~astro_colorgan.evaluation.METRIC_NAMES`.
+            One of ``METRIC_NAMES``.
 
         Returns
         -------
@@ -78,7 +78,7 @@ class EvaluationResult:
         return mean, _standard_error(diff)
 
     def table(self):
-        """The mean metrics as a text table (see `format_table`)."""
+        """The mean metrics as a text table (see ``format_table``)."""
         return format_table(self.means, n_images=len(self.names))
 
     def uncertainty_table(self):
@@ -263,7 +263,7 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         How the luminance reaches the model: as display-scaled luma with
         ``stretch=None``, or as linear data with sky and noise through the
         default display scaling, scored on colour alone (see
-        `~astro_colorgan.evaluation.PATHS`).
+        ``PATHS``).
 
     Returns
     -------

@@ -115,14 +115,14 @@ def standard_errors(rows, *, names=METRIC_NAMES):
 
     The sample standard deviation (``ddof=1``) over the images with a finite
     value, divided by the square root of their number: how far the mean of
-    `mean_metrics` might move on another draw of images of the same kind.
+    ``mean_metrics`` might move on another draw of images of the same kind.
 
     Parameters
     ----------
     rows : list of dict
         Outputs of `image_metrics`.
     names : sequence of str, optional
-        The keys of ``rows`` to reduce (default: `METRIC_NAMES`).
+        The keys of ``rows`` to reduce (default: ``METRIC_NAMES``).
 
     Returns
     -------

@@ -78,13 +78,13 @@ def rgb_cube_header(shape, *, wcs=None, history=()):
     wcs : `~astropy.wcs.WCS`, optional
         The 2-D celestial WCS of the pixel grid.
     history : iterable of str, optional
-        Lines written as HISTORY cards (see `provenance_history`).
+        Lines written as HISTORY cards (see `~astro_colorgan.io.provenance_history`).
 
     Returns
     -------
     header : `~astropy.io.fits.Header`
         A complete primary header (``BITPIX = -32``, ``NAXIS = 3``) as
-        `make_rgb_hdu` writes it; `fits_cube_writer` writes data under it.
+        `~astro_colorgan.io.make_rgb_hdu` writes it; ``fits_cube_writer`` writes data under it.
     """
     ny, nx = (int(n) for n in shape)
     header = fits.Header()
@@ -114,7 +114,7 @@ def add_history(header, lines):
     header : `~astropy.io.fits.Header`
         Changed in place.
     lines : iterable of str
-        One entry per line of history (see `provenance_history`).
+        One entry per line of history (see `~astro_colorgan.io.provenance_history`).
     """
     for line in lines:
         # astropy cuts long cards mid-word: wrap at word boundaries instead
@@ -162,7 +162,7 @@ def make_rgb_hdu(rgb, *, wcs=None, history=()):
     wcs : `~astropy.wcs.WCS`, optional
         The 2-D celestial WCS of the pixel grid.
     history : iterable of str, optional
-        Lines written as HISTORY cards (see `provenance_history`).
+        Lines written as HISTORY cards (see `~astro_colorgan.io.provenance_history`).
 
     Returns
     -------
@@ -214,7 +214,7 @@ def fits_cube_writer(path, header, *, overwrite=False):
         The FITS file to write (not compressed).
     header : `~astropy.io.fits.Header`
         Its complete primary header, ``BITPIX = -32`` and ``NAXIS = 3`` (see
-        `rgb_cube_header`).
+        ``rgb_cube_header``).
     overwrite : bool, optional
         Whether an existing file may be replaced.
 

@@ -4,8 +4,6 @@ from ._discriminator import PatchDiscriminator
 from ._generator import CHROMA_STRIDE, HINT_CHANNELS, SIZE_MULTIPLE, ChromaUNet
 from ._model import ColorModel, file_sha256, load_model, resolve_device, save_model
 
-__all__ = [
-    "ChromaUNet", "PatchDiscriminator", "CHROMA_STRIDE", "SIZE_MULTIPLE",
-    "ColorModel", "save_model", "load_model", "file_sha256", "resolve_device",
-    "HINT_CHANNELS",
-]
+# The other names imported here are shared with the rest of the package; they are
+# not part of the public API (not in __all__, not in the API docs).
+__all__ = ["ColorModel", "load_model", "save_model"]

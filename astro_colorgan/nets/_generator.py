@@ -8,7 +8,7 @@ fused into every position (Iizuka et al. 2016), so the colour of a pixel can
 depend on what the object as a whole is.
 
 With ``hints=True`` the generator also takes measured colour (see
-`~astro_colorgan.nets.HINT_CHANNELS`): relative chroma brought to the luma's
+``HINT_CHANNELS``): relative chroma brought to the luma's
 grid, how much of it was measured, how coarse the colour frame was and
 whether a filter is missing. It then predicts only what is not measured, and
 with empty hint planes it is a single-band colorizer.
@@ -21,7 +21,7 @@ Two heads exist:
 ``regress``
     the two relative-chroma planes directly (``tanh``-bounded).
 
-The chroma predicted is the *relative chroma* (see `~astro_colorgan.colorspace.relative_chroma`).
+The chroma predicted is the *relative chroma* (see ``relative_chroma``).
 """
 
 import torch
@@ -59,7 +59,7 @@ class ChromaUNet(nn.Module):
     n_bins : int
         Number of chroma bins (``classify`` head).
     hints : bool
-        Take the `HINT_CHANNELS` planes after the luma as input too.
+        Take the ``HINT_CHANNELS`` planes after the luma as input too.
     """
 
     def __init__(self, *, width=32, head="classify", n_bins=1, hints=False):
@@ -105,7 +105,7 @@ class ChromaUNet(nn.Module):
 
     @property
     def in_channels(self):
-        """Input planes: the luma, then the `HINT_CHANNELS` of a guided generator."""
+        """Input planes: the luma, then the ``HINT_CHANNELS`` of a guided generator."""
         return 1 + (len(HINT_CHANNELS) if self.hints else 0)
 
     def _stem_input(self, x):
@@ -120,7 +120,7 @@ class ChromaUNet(nn.Module):
         Parameters
         ----------
         x : `torch.Tensor`
-            ``(batch, in_channels, ny, nx)`` input, sizes multiples of `SIZE_MULTIPLE`.
+            ``(batch, in_channels, ny, nx)`` input, sizes multiples of ``SIZE_MULTIPLE``.
 
         Returns
         -------
@@ -135,13 +135,13 @@ class ChromaUNet(nn.Module):
         return self.context_mlp(pooled)
 
     def forward(self, x, context=None):
-        """Predict the chroma head's output at 1/`CHROMA_STRIDE` resolution.
+        """Predict the chroma head's output at 1/``CHROMA_STRIDE`` resolution.
 
         Parameters
         ----------
         x : `torch.Tensor`
             ``(batch, in_channels, ny, nx)``: the luma in [0, 1], then the hint
-            planes of a guided generator; sizes multiples of `SIZE_MULTIPLE`.
+            planes of a guided generator; sizes multiples of ``SIZE_MULTIPLE``.
         context : `torch.Tensor`, optional
             A global context vector from `encode_context` (e.g. of the whole
             image when ``x`` is one tile of it). Default: this input's own.

@@ -23,7 +23,7 @@ class ColorModel(nn.Module):
     Parameters
     ----------
     width : int
-        Width of the `ChromaUNet`.
+        Width of the ``ChromaUNet``.
     head : {'classify', 'regress'}
         Output head of the generator.
     bin_centres : array-like, optional
@@ -36,7 +36,7 @@ class ColorModel(nn.Module):
         Factor applied to the decoded relative chroma.
     hints : bool
         The generator also takes measured colour (a guided model, see
-        `~astro_colorgan.nets.HINT_CHANNELS`).
+        ``HINT_CHANNELS``).
 
     Notes
     -----

@@ -8,11 +8,10 @@ import importlib
 
 from ._presets import PRESETS, Preset, get_preset
 
-__all__ = ["PRESETS", "Preset", "get_preset", "train", "guided_input", "choose_temperature",
-           "TEMPERATURES", "SATURATIONS", "COLOURFULNESS_BAND"]
+__all__ = ["PRESETS", "Preset", "get_preset", "train"]
 
-# the names that need torch, and the module of each (TrainingImages and CSV_COLUMNS are
-# reachable for tests and scripts, not part of the public API)
+# the names that need torch, and the module of each; all but `train` are shared with the
+# rest of the package, tests and scripts, not part of the public API
 _LAZY = {"train": "._trainer", "guided_input": "._inputs", "HINT_MODES": "._inputs",
          "TrainingImages": "._samples", "CSV_COLUMNS": "._losslog",
          "choose_temperature": "._validation", "TEMPERATURES": "._validation",

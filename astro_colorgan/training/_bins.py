@@ -14,7 +14,7 @@ from ..colorspace import RELATIVE_CHROMA_MAX
 
 __all__ = ["BIN_STEP", "chroma_histogram", "select_bins", "rebalancing_weights", "soft_encode"]
 
-#: Width of a bin of relative chroma (see `~astro_colorgan.colorspace.relative_chroma`).
+#: Width of a bin of relative chroma (see ``relative_chroma``).
 BIN_STEP = 0.1
 
 
@@ -40,7 +40,7 @@ def chroma_histogram(values, weights=None, *, step=BIN_STEP, limit=RELATIVE_CHRO
         ``(...)`` weight of each value.
     step, limit : float
         Bin width, and the half-width of the grid (values beyond are put in the
-        edge bins): `BIN_STEP` and `RELATIVE_CHROMA_MAX` for relative chroma,
+        edge bins): `BIN_STEP` and ``RELATIVE_CHROMA_MAX`` for relative chroma,
         `LAB_BIN_STEP` and `LAB_CHROMA_MAX` for CIELAB.
 
     Returns

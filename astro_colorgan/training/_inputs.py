@@ -8,7 +8,7 @@ inference:
   linear again, with sky and noise, and put through the package's own display
   scaling (`~astro_colorgan.colorize.DisplayScaling`, the users' path:
   astronomers pass linear FITS data and let the default scaling run);
-* hint planes (`~astro_colorgan.nets.HINT_CHANNELS`) in one of three modes,
+* hint planes (``HINT_CHANNELS``) in one of three modes,
   drawn at random: ``none`` (one band); ``lrgb`` (a colour frame coarser by
   a random factor of 2 to 32, blurred and noisy like a shallower exposure,
   brought back to the luma's grid bilinearly, sometimes covering only part
@@ -63,8 +63,14 @@ def users_path_luma(luma, rng):
     return scaling(linear)[0]
 
 
-def _coarse_frame(rgb, factor, rng):
-    """A colour frame ``factor`` times coarser, blurred and noisy, back on the luma's grid."""
+def _coarse_frame(rgb, factor, rng, *, clean=0.0, max_noise=0.04):
+    """A colour frame ``factor`` times coarser, blurred and noisy, back on the luma's grid.
+
+    With probability ``clean`` the frame is the plain block mean (a survey
+    frame deep enough that its noise is below the display's 8-bit step);
+    otherwise it is blurred by up to 1 px and given Gaussian noise of a
+    standard deviation drawn log-uniformly between 0.001 and ``max_noise``.
+    """
     from PIL import Image
     from scipy.ndimage import gaussian_filter
 
@@ -73,16 +79,20 @@ def _coarse_frame(rgb, factor, rng):
     planes = [np.asarray(Image.fromarray(np.ascontiguousarray(p)).resize(small, Image.BOX))
               for p in rgb]
     frame = np.stack(planes)
+    if clean > 0 and rng.random() < clean:
+        return np.stack([np.asarray(Image.fromarray(p).resize((nx, ny), Image.BILINEAR))
+                         for p in frame])
     blur = rng.uniform(0, 1.0)
     if blur > 0.05 and min(frame.shape[1:]) > 2:
         frame = gaussian_filter(frame, (0, blur, blur), mode="nearest")
-    sigma = math.exp(rng.uniform(math.log(1e-3), math.log(0.04)))
+    sigma = math.exp(rng.uniform(math.log(1e-3), math.log(max_noise)))
     frame = np.clip(frame + rng.normal(0, sigma, frame.shape), 0, 1).astype(np.float32)
     return np.stack([np.asarray(Image.fromarray(p).resize((nx, ny), Image.BILINEAR))
                      for p in frame])
 
 
-def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True):
+def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True, clean_frames=0.0,
+                 frame_noise=0.04):
     """The network input for a training crop, and the luma its target chroma is relative to.
 
     Parameters
@@ -98,6 +108,12 @@ def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True):
         scaling (`users_path_luma`) rather than being the truth's own.
     hints : bool
         Whether the model takes hints (otherwise only the luma plane is made).
+    clean_frames : float
+        Probability that an ``lrgb`` colour frame is the plain block mean,
+        without blur or noise.
+    frame_noise : float
+        Largest standard deviation of the noise added to the other colour
+        frames (display units).
 
     Returns
     -------
@@ -126,7 +142,8 @@ def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True):
         if mode == "lrgb":
             factor = 2 ** rng.uniform(1, 5)
             two_band = rng.random() < 0.25
-            frame = _coarse_frame(mean_green(rgb) if two_band else rgb, factor, rng)
+            frame = _coarse_frame(mean_green(rgb) if two_band else rgb, factor, rng,
+                                  clean=clean_frames, max_noise=frame_noise)
             weight = np.ones(luma.shape, np.float32)
             if rng.random() < 0.2:  # a colour frame that covers part of the field
                 ny, nx = luma.shape

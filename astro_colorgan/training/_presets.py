@@ -44,11 +44,22 @@ class Preset:
     hints : bool
         Train a guided model: the generator also sees measured colour in
         random modes (none, a coarse colour frame, two filters of three; see
-        `~astro_colorgan.training.guided_input`).
+        ``guided_input``).
     users_path : float
         Fraction of the crops whose luma is made linear, with sky and noise,
         and put through the colorizer's default display scaling (what
         ``colorize`` does to FITS data) instead of being given as it is.
+    clean_frames : float
+        Of the coarse colour frames drawn in guided training, the fraction
+        that are plain block means (no blur, no noise), like the deep survey
+        frames of the evaluation's ``lrgb`` modes.
+    frame_noise : float
+        Largest standard deviation of the noise of the other colour frames
+        (display units, drawn log-uniformly from 0.001).
+    simulated : float
+        Fraction of the training images that are simulated fields
+        (`~astro_colorgan.datasets.simulate_fields`, their truth composites),
+        mixed in from the folder given to `~astro_colorgan.training.train`.
     init : str, optional
         Start from the weights of a trained model: a model file, or
         ``'single-band'`` for the single-band model shipped with the package
@@ -94,6 +105,9 @@ class Preset:
     lambda_adv: float = 0.1
     hints: bool = False
     users_path: float = 0.0
+    clean_frames: float = 0.0
+    frame_noise: float = 0.04
+    simulated: float = 0.0
     init: str = None
     bfloat16: bool = False
     rebalance_mix: float = 1.0
@@ -121,9 +135,14 @@ PRESETS = {
     # the guided colorizer (the shipped default): the single-band model with hint planes
     # and a gate of measured colour added, trained in every hint mode at a lower rate,
     # half of the crops through the users' path (linear data, the default display scaling)
+    # half of the coarse colour frames clean block means, the others at most 0.02 noisy
     "guided": Preset(name="guided", hints=True, users_path=0.5, init="single-band",
-                     epochs=GUIDED_EPOCHS, lr=1e-4),
+                     epochs=GUIDED_EPOCHS, lr=1e-4, clean_frames=0.5, frame_noise=0.02),
 }
+# the guided recipe with a quarter of its images simulated fields (the photographs'
+# epochs kept: the same number of steps per photograph)
+PRESETS["guided-mix"] = replace(PRESETS["guided"], name="guided-mix", simulated=0.25,
+                                epochs=round(GUIDED_EPOCHS * 0.75))
 
 
 def get_preset(name, **overrides):

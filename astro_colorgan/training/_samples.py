@@ -33,28 +33,61 @@ class TrainingImages:
     def __init__(self, paths, *, max_side=256, drop_grey=True):
         self.images = []
         self.names = []
-        skipped_grey = 0
+        self.max_side = max_side
+        self.drop_grey = drop_grey
+        added, skipped_grey = self._read(paths)
+        if not added:
+            raise ValueError("no usable colour image to train on"
+                             + (f" ({skipped_grey} grey images left out)" if skipped_grey else ""))
+        log.info(f"{added} training images in memory"
+                 + (f", {skipped_grey} grey ones left out" if skipped_grey else ""))
+
+    def _read(self, paths, limit=None):
+        """Read images until ``limit`` are added; the numbers added and left out as grey."""
+        added = skipped_grey = 0
         for path in paths:
+            if limit is not None and added >= limit:
+                break
             try:
-                rgb = read_color_image(path, max_side=max_side)
+                rgb = read_color_image(path, max_side=self.max_side)
             except (OSError, ValueError) as exc:
                 warnings.warn(f"skipping {os.path.basename(path)}: {exc}", AstropyUserWarning,
-                              stacklevel=2)
+                              stacklevel=3)
                 continue
             if min(rgb.shape[:2]) < 8:
                 warnings.warn(f"skipping {os.path.basename(path)}: smaller than 8 px",
-                              AstropyUserWarning, stacklevel=2)
+                              AstropyUserWarning, stacklevel=3)
                 continue
-            if drop_grey and not is_coloured(rgb):
+            if self.drop_grey and not is_coloured(rgb):
                 skipped_grey += 1
                 continue
             self.images.append(rgb)
             self.names.append(os.path.basename(path))
-        if not self.images:
-            raise ValueError("no usable colour image to train on"
-                             + (f" ({skipped_grey} grey images left out)" if skipped_grey else ""))
-        log.info(f"{len(self.images)} training images in memory"
-                 + (f", {skipped_grey} grey ones left out" if skipped_grey else ""))
+            added += 1
+        return added, skipped_grey
+
+    def mix_in(self, paths, fraction):
+        """Add images (simulated fields) until they are ``fraction`` of all the images.
+
+        Parameters
+        ----------
+        paths : list of str
+            Candidates, taken in order (grey ones are left out as usual).
+        fraction : float
+            The share of the added images among all, in [0, 1).
+
+        Raises
+        ------
+        ValueError
+            If the candidates are too few for the share asked.
+        """
+        want = round(len(self.images) * fraction / (1 - fraction))
+        added, _ = self._read(paths, limit=want)
+        if added < want:
+            raise ValueError(f"{added} usable simulated fields, fewer than the {want} needed "
+                             f"to make {fraction:.0%} of the training images")
+        log.info(f"{added} simulated fields mixed in ({fraction:.0%} of {len(self.images)} "
+                 "training images)")
 
     def __len__(self):
         return len(self.images)

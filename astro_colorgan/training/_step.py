@@ -88,7 +88,9 @@ def training_batch(images, recipe, indices, epoch, seed, device):
                             scale_jitter=recipe.scale_jitter, augment=recipe.augment,
                             gamma_jitter=recipe.gamma_jitter)
         x, reference, _ = guided_input(rgb, np.random.default_rng([seed, epoch, int(i), 1]),
-                                       users_path=recipe.users_path, hints=recipe.hints)
+                                       users_path=recipe.users_path, hints=recipe.hints,
+                                       clean_frames=recipe.clean_frames,
+                                       frame_noise=recipe.frame_noise)
         rgbs.append(rgb)
         xs.append(x)
         references.append(reference)
@@ -101,7 +103,7 @@ def optimisation_step(preset, model, generator, disc, opt_g, opt_d, rgb, x, refe
     ``generator`` is ``model.generator``, possibly wrapped for several
     processes (``disc`` too); ``rgb`` is this process's share of the batch,
     ``x`` the network's input made from it and ``reference`` the luma under
-    which the target chroma is taken (see `~astro_colorgan.training.guided_input`).
+    which the target chroma is taken (see ``guided_input``).
     """
     luma_low = F.avg_pool2d(x[:, :1], CHROMA_STRIDE)
     # targets: relative chroma of the block means, weighted towards the object

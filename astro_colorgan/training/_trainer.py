@@ -42,7 +42,7 @@ def _save_checkpoint(path, model, disc, opt_g, opt_d, epoch, step, info):
 
 def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, crop=None,
           device="auto", resume=None, seed=0, workdir=None, checkpoint_every=1,
-          overwrite=False, progress=True, max_steps=None, distributed=False):
+          overwrite=False, progress=True, max_steps=None, distributed=False, simulated=None):
     """Train a colorizer on a folder of colour images.
 
     Parameters
@@ -85,6 +85,11 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
         or in a ``torch.distributed`` process group already started: one
         process per GPU (``cuda:LOCAL_RANK``, NCCL) or several on the CPU
         (gloo). See the notes.
+    simulated : str or path-like, optional
+        Folder of simulated fields (``astro-colorize simulate``) for a recipe
+        that mixes them in (``Preset.simulated``, e.g. ``'guided-mix'``):
+        the fields of its training split are added, in name order, until
+        they are that fraction of the training images.
 
     Returns
     -------
@@ -122,7 +127,8 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
             return _train(procs, data_dir, output, preset=preset, epochs=epochs,
                           batch_size=batch_size, crop=crop, resume=resume, seed=seed,
                           workdir=workdir, checkpoint_every=checkpoint_every,
-                          overwrite=overwrite, progress=progress, max_steps=max_steps)
+                          overwrite=overwrite, progress=progress, max_steps=max_steps,
+                          simulated=simulated)
     finally:
         procs.close()
 
@@ -172,9 +178,17 @@ class _Run:
                          self.epoch, self.step, self.info)
 
 
-def _checked_recipe(preset, procs, *, epochs, batch_size, crop):
+def _checked_recipe(preset, procs, *, epochs, batch_size, crop, simulated):
     """The recipe with its overrides, refused where it cannot be trained."""
     recipe = get_preset(preset, epochs=epochs, batch_size=batch_size, crop=crop)
+    if recipe.simulated and simulated is None:
+        raise ValueError(f"the {recipe.name!r} recipe mixes in simulated fields: give their "
+                         "folder (--simulated DIR)")
+    if simulated is not None and not recipe.simulated:
+        raise ValueError(f"the {recipe.name!r} recipe mixes in no simulated fields; choose one "
+                         "that does (e.g. --preset guided-mix)")
+    if not 0 <= recipe.simulated < 1:
+        raise ValueError(f"the simulated fraction must be in [0, 1), not {recipe.simulated}")
     if recipe.crop % 16:
         raise ValueError(f"crop must be a multiple of 16, not {recipe.crop}")
     if recipe.loss == "gan" and recipe.crop < 64:
@@ -186,13 +200,15 @@ def _checked_recipe(preset, procs, *, epochs, batch_size, crop):
     return recipe
 
 
-def _setup(procs, recipe, data_dir, output, *, seed, workdir, max_steps):
+def _setup(procs, recipe, data_dir, output, *, seed, workdir, max_steps, simulated):
     """Read the images, build the networks and optimisers, and make the run's folder."""
     dev = procs.device
     split = "fit" if recipe.validation else "train"
     paths = find_images(data_dir, split=split)
     workdir = os.fspath(workdir) if workdir else os.path.splitext(output)[0] + "-run"
     images = TrainingImages(paths, max_side=recipe.max_side, drop_grey=recipe.drop_grey)
+    if recipe.simulated:
+        images.mix_in(find_images(simulated, split=split), recipe.simulated)
     model, disc = build_networks(recipe, images, seed)
     model.to(dev).train()
     # the bins come from the same data on every process; rank 0's are kept to be sure
@@ -208,6 +224,8 @@ def _setup(procs, recipe, data_dir, output, *, seed, workdir, max_steps):
     info = {"package_version": version, "recipe": recipe.as_dict(), "seed": seed,
             "data": os.path.basename(os.path.normpath(os.fspath(data_dir))), "split": split,
             "n_images": len(images), "device": str(dev), "torch": torch.__version__}
+    if recipe.simulated:
+        info["simulated"] = os.path.basename(os.path.normpath(os.fspath(simulated)))
     if procs.distributed:
         info["processes"] = procs.world_size
     if procs.is_main:
@@ -324,14 +342,15 @@ def _loop(run, generator, disc, *, checkpoint_every, progress):
 
 
 def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume, seed, workdir,
-           checkpoint_every, overwrite, progress, max_steps):
+           checkpoint_every, overwrite, progress, max_steps, simulated):
     """`train` on the processes ``procs``: check, set up, resume, loop, finish."""
     output = os.fspath(output)
     check_output_path(output, overwrite=overwrite)
     state = read_checkpoint(resume) if resume is not None else None  # before anything is made
-    recipe = _checked_recipe(preset, procs, epochs=epochs, batch_size=batch_size, crop=crop)
+    recipe = _checked_recipe(preset, procs, epochs=epochs, batch_size=batch_size, crop=crop,
+                             simulated=simulated)
     run = _setup(procs, recipe, data_dir, output, seed=seed, workdir=workdir,
-                 max_steps=max_steps)
+                 max_steps=max_steps, simulated=simulated)
     if resume is not None:
         _resume(run, resume, state)
     if procs.is_main:

@@ -5,7 +5,7 @@ import torch
 
 from ..colorize import pad_to_multiple
 from ..datasets import is_coloured, read_color_image
-from ..evaluation._metrics import image_metrics
+from ..evaluation import image_metrics
 from ..colorspace import chroma_to_rgb, rgb_to_luma
 
 __all__ = ["choose_temperature", "TEMPERATURES", "SATURATIONS", "COLOURFULNESS_BAND"]
@@ -23,7 +23,7 @@ def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
     """The decoding temperature and saturation with the best colours on validation images.
 
     Among the (temperature, saturation) pairs whose mean colourfulness ratio
-    lies in `COLOURFULNESS_BAND` the one with the lowest ΔE2000 on coloured
+    lies in ``COLOURFULNESS_BAND`` the one with the lowest ΔE2000 on coloured
     pixels is chosen; if none does, the one whose ratio is closest to 1.
 
     Parameters
