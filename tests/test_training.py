@@ -152,6 +152,11 @@ def test_resume_continues_exactly(toy_images, tmp_path):
     rows = read_losses(tmp_path / "resumed-run")
     assert [int(r["step"]) for r in rows] == list(range(1, len(rows) + 1))
     assert a.hints
+    # a checkpoint of another seed is refused before the run's folder is made
+    with pytest.raises(ValueError, match="another recipe or seed"):
+        train(toy_images, tmp_path / "other.safetensors", resume=checkpoint,
+              **{**kwargs, "seed": 4})
+    assert not (tmp_path / "other-run").exists()
 
 
 def test_clean_colour_frames_are_block_means():

@@ -234,12 +234,16 @@ def _setup(procs, recipe, data_dir, output, *, seed, workdir, max_steps, simulat
                 steps_per_epoch, total if max_steps is None else min(total, max_steps), info)
 
 
-def _resume(run, resume, state):
-    """Load a checkpoint (read by `read_checkpoint`) of the same recipe and seed into the run."""
+def _check_resumable(state, resume, recipe, seed):
+    """Refuse a checkpoint (read by `read_checkpoint`) of another recipe or seed."""
     saved = json.loads(state["info"])
-    if (saved["recipe"] != json.loads(json.dumps(run.recipe.as_dict()))
-            or saved["seed"] != run.seed):
+    if saved["recipe"] != json.loads(json.dumps(recipe.as_dict())) or saved["seed"] != seed:
         raise ValueError(f"checkpoint {resume} was written by another recipe or seed")
+
+
+def _resume(run, state):
+    """Load a checkpoint of the same recipe and seed (`_check_resumable`) into the run."""
+    saved = json.loads(state["info"])
     run.model.load_state_dict(state["model"])
     run.opt_g.load_state_dict(state["opt_g"])
     if run.disc is not None:
@@ -349,10 +353,12 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
     state = read_checkpoint(resume) if resume is not None else None  # before anything is made
     recipe = _checked_recipe(preset, procs, epochs=epochs, batch_size=batch_size, crop=crop,
                              simulated=simulated)
+    if state is not None:  # before the run's folder is made
+        _check_resumable(state, resume, recipe, seed)
     run = _setup(procs, recipe, data_dir, output, seed=seed, workdir=workdir,
                  max_steps=max_steps, simulated=simulated)
     if resume is not None:
-        _resume(run, resume, state)
+        _resume(run, state)
     if procs.is_main:
         trim_csv(run.csv_path, run.done)
     # after loading: the wrappers copy rank 0's weights to the other processes
