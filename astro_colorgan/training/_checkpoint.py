@@ -1,9 +1,10 @@
-"""Reading a training checkpoint (``checkpoint.pt``), refusing anything else in one line."""
+"""Training checkpoints (``checkpoint.pt``): writing them, and reading them back, refusing
+anything else in one line."""
 
 import json
 import os
 
-__all__ = ["CHECKPOINT_KEYS", "read_checkpoint"]
+__all__ = ["CHECKPOINT_KEYS", "read_checkpoint", "write_checkpoint"]
 
 #: what every checkpoint written by `~astro_colorgan.training.train` holds
 CHECKPOINT_KEYS = ("model", "opt_g", "epoch", "step", "info")
@@ -62,3 +63,17 @@ def read_checkpoint(path, *, map_location="cpu"):
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what}: its run information is damaged ({exc!r})") from None
     return state
+
+
+def write_checkpoint(path, model, disc, opt_g, opt_d, epoch, step, info):
+    """Write the state of a run to ``path`` whole (through a temporary file), with the
+    run's ``info`` as JSON."""
+    import torch
+
+    state = {"model": model.state_dict(), "opt_g": opt_g.state_dict(), "epoch": epoch,
+             "step": step, "info": json.dumps(info)}
+    if disc is not None:
+        state.update(disc=disc.state_dict(), opt_d=opt_d.state_dict())
+    tmp = f"{path}.tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)

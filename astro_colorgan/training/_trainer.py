@@ -15,7 +15,7 @@ from ..datasets import find_images
 from ..io import check_output_path
 from ..nets import save_model
 from ..version import version
-from ._checkpoint import read_checkpoint
+from ._checkpoint import read_checkpoint, write_checkpoint
 from ._distributed import Processes
 from ._losslog import CSV_COLUMNS, plot_losses, trim_csv
 from ._presets import get_preset
@@ -28,16 +28,6 @@ __all__ = ["train"]
 
 class _Interrupted(Exception):
     pass
-
-
-def _save_checkpoint(path, model, disc, opt_g, opt_d, epoch, step, info):
-    state = {"model": model.state_dict(), "opt_g": opt_g.state_dict(), "epoch": epoch,
-             "step": step, "info": json.dumps(info)}
-    if disc is not None:
-        state.update(disc=disc.state_dict(), opt_d=opt_d.state_dict())
-    tmp = f"{path}.tmp"
-    torch.save(state, tmp)
-    os.replace(tmp, path)
 
 
 def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, crop=None,
@@ -174,7 +164,7 @@ class _Run:
     def save_checkpoint(self, seconds):
         """Write the checkpoint (rank 0 only calls this)."""
         self.info["seconds"] = seconds
-        _save_checkpoint(self.checkpoint_path, self.model, self.disc, self.opt_g, self.opt_d,
+        write_checkpoint(self.checkpoint_path, self.model, self.disc, self.opt_g, self.opt_d,
                          self.epoch, self.step, self.info)
 
 
