@@ -115,6 +115,9 @@ _PRESET_FIELDS = {
     "scale_jitter": "scale jitter",
     "gamma_jitter": "display-stretch jitter (gamma)",
     "users_path": "crops through the default display scaling (fraction)",
+    "clean_frames": "colour frames that are clean block means (fraction)",
+    "frame_noise": "largest noise of the other colour frames",
+    "simulated": "simulated fields among the training images (fraction)",
     "augment": "8 rotations/flips",
     "lr": "learning rate (generator)",
     "lr_d": "learning rate (discriminator)",
@@ -146,7 +149,8 @@ def _cell(recipe, field):
     gan, classify = get("loss") == "gan", get("head") == "classify"
     used = {"lr_d": gan, "lambda_adv": gan, "lambda_l1": gan, "lambda_ce": classify,
             "rebalance_mix": classify, "temperature": classify,
-            "init": get("init") is not None}.get(field, True)
+            "init": get("init") is not None, "clean_frames": get("hints"),
+            "frame_noise": get("hints")}.get(field, True)
     return _fmt(get(field)) if used else "—"
 
 
@@ -187,7 +191,9 @@ def _shipped_model(part):
             ["recipe", f"``--preset {recipe.get('name', '?')}``, seed {info.get('seed', '?')}"],
             ["training images", f"{info.get('n_images', '?')} coloured images (the "
                                 f"``{info.get('split', '?')}`` split of the folder "
-                                f"``{info.get('data', '?')}``)"],
+                                f"``{info.get('data', '?')}``"
+                                + (f" and of the simulated fields of ``{info['simulated']}``"
+                                   if info.get("simulated") else "") + ")"],
             ["optimisation steps", f"{info.get('steps', '?')} "
                                    f"({_fmt(round(info.get('epochs_done', 0), 2))} epochs)"],
             ["training time", f"{seconds / 60:.1f} min on ``{info.get('device', '?')}`` "

@@ -120,7 +120,7 @@ def test_batch_must_be_shared_evenly(toy_images, tmp_path):
     with pytest.raises(ValueError, match="cannot be shared evenly by 2 processes"):
         _trainer._train(procs, toy_images, tmp_path / "m.safetensors", batch_size=5, resume=None,
                         workdir=None, checkpoint_every=1, overwrite=False, progress=False,
-                        **kwargs)
+                        simulated=None, **kwargs)
 
 
 def test_distributed_needs_torchrun(toy_images, tmp_path, monkeypatch):
