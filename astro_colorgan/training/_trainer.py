@@ -38,7 +38,8 @@ def train(data_dir, output, *, preset="default", epochs=None, batch_size=None, c
     Parameters
     ----------
     data_dir : str or path-like
-        Folder of PNG/JPEG/TIFF images or RGB FITS cubes ``(3, ny, nx)``. Only
+        Folder of PNG/JPEG/TIFF images, RGB FITS cubes ``(3, ny, nx)`` or
+        simulated fields (`~astro_colorgan.datasets.find_images`). Only
         the training split of `~astro_colorgan.datasets.in_test_split` is used
         (the test split never is).
     output : str or path-like
