@@ -68,13 +68,14 @@ class frozen_normalisation:
     --------
     >>> import torch
     >>> from astro_colorgan.nets import ColorModel
+    >>> _ = torch.manual_seed(0)
     >>> model = ColorModel(width=8, head="regress").eval()
     >>> image = torch.rand(1, 1, 64, 64)
     >>> with torch.no_grad():
     ...     plain = model.generator(image)
     ...     with frozen_normalisation(model, image) as context:
     ...         frozen = model.generator(image, context)
-    >>> bool(torch.allclose(plain, frozen, atol=1e-5))
+    >>> bool(torch.allclose(plain, frozen, atol=1e-4))  # the same up to float32 rounding
     True
     """
 
