@@ -122,12 +122,14 @@ def is_field_folder(path):
 def _read_field(path):
     from astropy import log
 
+    from ..composite import stack
     from ._sim_field import read_simulated_field
 
+    images = read_simulated_field(path).images  # read once: stack takes them from memory
     level = log.level
     log.setLevel("WARNING")  # a composite per field: its steps are not news
     try:
-        rgb = read_simulated_field(path).composite().rgb
+        rgb = stack(images).rgb
     finally:
         log.setLevel(level)
     return np.ascontiguousarray(np.clip(rgb[::-1], 0, 1), dtype=np.float32)

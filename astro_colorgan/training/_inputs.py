@@ -79,14 +79,12 @@ def _coarse_frame(rgb, factor, rng, *, clean=0.0, max_noise=0.04):
     planes = [np.asarray(Image.fromarray(np.ascontiguousarray(p)).resize(small, Image.BOX))
               for p in rgb]
     frame = np.stack(planes)
-    if clean > 0 and rng.random() < clean:
-        return np.stack([np.asarray(Image.fromarray(p).resize((nx, ny), Image.BILINEAR))
-                         for p in frame])
-    blur = rng.uniform(0, 1.0)
-    if blur > 0.05 and min(frame.shape[1:]) > 2:
-        frame = gaussian_filter(frame, (0, blur, blur), mode="nearest")
-    sigma = math.exp(rng.uniform(math.log(1e-3), math.log(max_noise)))
-    frame = np.clip(frame + rng.normal(0, sigma, frame.shape), 0, 1).astype(np.float32)
+    if not (clean > 0 and rng.random() < clean):  # no draw at all when clean is 0
+        blur = rng.uniform(0, 1.0)
+        if blur > 0.05 and min(frame.shape[1:]) > 2:
+            frame = gaussian_filter(frame, (0, blur, blur), mode="nearest")
+        sigma = math.exp(rng.uniform(math.log(1e-3), math.log(max_noise)))
+        frame = np.clip(frame + rng.normal(0, sigma, frame.shape), 0, 1).astype(np.float32)
     return np.stack([np.asarray(Image.fromarray(p).resize((nx, ny), Image.BILINEAR))
                      for p in frame])
 
