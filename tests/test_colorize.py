@@ -187,7 +187,9 @@ def test_bad_input(colorizer, tiny_model_path, tmp_path):
 @pytest.mark.parametrize("options, match", [
     ({"tile": 50}, "tile"), ({"tile": 16}, "tile"), ({"overlap": 600}, "overlap"),
     ({"overlap": -1}, "overlap"), ({"margin": -1}, "margin"), ({"context_size": 8}, "context"),
-    ({"stretch": 3}, "stretch"), ({"Q": 0}, "Q"), ({"Q": float("nan")}, "Q")])
+    ({"stretch": 3}, "stretch"), ({"Q": 0}, "Q"), ({"Q": float("nan")}, "Q"),
+    ({"palette": "vivid"}, "palette must be one of"),
+    ({"palette": "fields"}, "no 'fields' palette")])
 def test_bad_options_are_refused_at_construction(tiny_model_path, options, match):
     with pytest.raises(ValueError, match=match):
         Colorizer(tiny_model_path, device="cpu", **options)
@@ -243,3 +245,28 @@ def test_colorizer_runs_the_network_as_training_does(colorizer):
         chroma = model.decode(model.generator(x), x)[0].numpy()
     expected = chroma_to_rgb(image, np.moveaxis(chroma, 0, -1))
     assert np.allclose(rgb, expected, atol=2e-5)
+
+
+def test_palette_sets_the_decoding_of_predicted_colour(tmp_path):
+    """A model trained with simulated fields carries the fields' decoding; the
+    palette picks it, says so in the provenance, and changes predicted colour only."""
+    from astro_colorgan.nets import load_model, save_model
+
+    model, info = load_model(SINGLE_BAND_MODEL)
+    palettes = {"photographs": {"temperature": model.temperature,
+                                "saturation": model.saturation},
+                "fields": {"temperature": 0.35, "saturation": 2.5}}
+    path = tmp_path / "palettes.safetensors"
+    save_model(model, path, info=dict(info, palettes=palettes))
+    image = 1000 * _field(64, 64) + 50
+    photographs = Colorizer(path, device="cpu")
+    fields = Colorizer(path, device="cpu", palette="fields")
+    assert (photographs.model.temperature, photographs.model.saturation) == \
+        (model.temperature, model.saturation)
+    assert (fields.model.temperature, fields.model.saturation) == (0.35, 2.5)
+    a, b = photographs.colorize(image), fields.colorize(image)
+    np.testing.assert_allclose(rgb_to_luma(b.rgb.astype(float)), a.luminance, atol=2e-6)
+    chroma = [np.abs(r.rgb - r.luminance[..., None]).mean() for r in (a, b)]
+    assert chroma[1] > 1.3 * chroma[0]  # the fields' decoding is the more saturated
+    history = "\n".join(b.header["HISTORY"])
+    assert "option palette = fields" in history

@@ -293,3 +293,99 @@ def test_training_images_mix_in_simulated_fields(tmp_path):
     assert len(images) == 8 and images.names[-2:] == ["field_0000", "field_0001"]
     with pytest.raises(ValueError, match="fewer than the 4 needed"):
         TrainingImages(paths, max_side=32).mix_in(fields, 0.4)
+
+
+def test_a_field_is_also_its_filters_linear_data(tmp_path):
+    """`read_field` gives the composite and each filter's linear image on its grid,
+    blue to red and row 0 at the top, so a field's users' path is its own data."""
+    from astro_colorgan.datasets import read_color_image, read_field
+
+    simulate_fields(tmp_path, 1, ["F814W", "F435W", "F606W"], size=32, seed=5)
+    folder = tmp_path / "field_0000"
+    rgb, bands = read_field(folder)
+    np.testing.assert_array_equal(rgb, read_color_image(folder))
+    field_ = read_simulated_field(folder)
+    assert bands.shape == (3, 32, 32) and bands.dtype == np.float32
+    for plane, hdu in zip(bands, field_.images):  # blue to red, flipped as the composite
+        np.testing.assert_array_equal(plane, hdu.data[::-1])
+    assert [hdu.header["FILTER"] for hdu in field_.images] == ACS
+    small_rgb, small_bands = read_field(folder, max_side=16)
+    assert small_rgb.shape == (16, 16, 3) and small_bands.shape == (3, 16, 16)
+    # linear data is shrunk, not clipped: the sky level (hundreds of nJy) survives
+    assert abs(small_bands[1].mean() - bands[1].mean()) < 0.02 * bands[1].mean()
+
+
+def test_training_crops_of_a_field_carry_its_display_scaled_filters(tmp_path):
+    """A field's crop comes with one of its filters through the default display
+    scaling, cut and turned with it; a photograph's with none."""
+    from astro_colorgan.training import TrainingImages
+    from astro_colorgan.training._inputs import display_luma, guided_input
+    from _colour_images import make_colour_images
+
+    photos, sims = tmp_path / "photos", tmp_path / "sims"
+    photos.mkdir()
+    paths = make_colour_images(photos, n=3, size=32)
+    simulate_fields(sims, 1, ACS, size=48, seed=6)
+    images = TrainingImages(paths, max_side=48)
+    images.mix_in([str(sims / "field_0000")], 0.25)
+    assert images.bands[:3] == [None] * 3
+    bands = images.bands[3]
+    linear = read_simulated_field(sims / "field_0000").images
+    np.testing.assert_allclose(bands[2], display_luma(linear[2].data[::-1]))
+    assert bands.shape == (3, 48, 48) and 0 <= bands.min() and bands.max() <= 1
+    # a photograph: the same crop as without the band, and no band
+    plain = images.sample(0, epoch=2, seed=3, crop=16, gamma_jitter=(0.8, 1.25))
+    rgb, band = images.sample(0, epoch=2, seed=3, crop=16, gamma_jitter=(0.8, 1.25),
+                              band=True)
+    np.testing.assert_array_equal(rgb, plain)
+    assert band is None
+    # a field: the band is cut where the crop is, and turned as it is
+    def turns(a):  # the 8 rotations and flips of sample's augmentation
+        return [np.rot90(b, r) for b in (a, a[:, ::-1]) for r in range(4)]
+
+    crops = {turned.tobytes(): (k, y, x, t) for k in range(3) for y in range(33)
+             for x in range(33) for t, turned in enumerate(turns(bands[k, y:y + 16, x:x + 16]))}
+    seen = set()
+    for epoch in range(12):
+        rgb, band = images.sample(3, epoch=epoch, seed=1, crop=16, band=True)
+        assert band.tobytes() in crops, "the band is not a crop of the field's filters"
+        k, y, x, t = crops[band.tobytes()]
+        truth = turns(images.images[3][y:y + 16, x:x + 16])[t]
+        np.testing.assert_array_equal(np.moveaxis(rgb, 0, -1), truth)
+        seen.add(k)
+    assert len(seen) > 1  # the filter is drawn at random
+    # on the users' path the network sees that band, else the truth's luma
+    x_users, reference, _ = guided_input(rgb, np.random.default_rng(0), users_path=1.0,
+                                         modes={"none": 1.0}, users_luma=band)
+    np.testing.assert_array_equal(x_users[0], band)
+    x_truth, _, _ = guided_input(rgb, np.random.default_rng(0), users_path=0.0,
+                                 modes={"none": 1.0}, users_luma=band)
+    np.testing.assert_array_equal(x_truth[0], reference[0])
+
+
+def test_users_path_of_a_field_is_its_middle_filter(tmp_path, monkeypatch, tiny_model_path):
+    """`evaluate(path='users')` colorizes a field's own linear image in its middle
+    filter, and a photograph's luma made linear (the protocol's rule)."""
+    from astro_colorgan.datasets import read_field
+    from astro_colorgan.evaluation import _evaluate
+    from _colour_images import make_colour_images
+
+    make_colour_images(tmp_path, n=2, size=32)
+    simulate_fields(tmp_path / "sims", 1, ACS, size=32, seed=6)
+    os.rename(tmp_path / "sims" / "field_0000", tmp_path / "field_0000")
+    (tmp_path / "sims").rmdir()
+    seen = {}
+    real = _evaluate.model_prediction
+
+    def recording(colorizer, truth, mode, data):
+        seen[truth.tobytes()] = data
+        return real(colorizer, truth, mode, data)
+
+    monkeypatch.setattr(_evaluate, "model_prediction", recording)
+    result = _evaluate.evaluate(tmp_path, models=[tiny_model_path], split="all", path="users",
+                                only_coloured=False)
+    assert "field_0000" in result.names and len(result.names) == 3
+    rgb, bands = read_field(tmp_path / "field_0000")
+    np.testing.assert_array_equal(seen[rgb.tobytes()], bands[1])  # F606W, the composite's green
+    photos = [data for key, data in seen.items() if key != rgb.tobytes()]
+    assert len(photos) == 2 and all(data.min() >= 200 - 30 for data in photos)  # Y**2.4*3000+200

@@ -232,3 +232,35 @@ def test_guided_model_starts_as_its_single_band_model(toy_images, tiny_model_pat
     with torch.no_grad():
         relative = guided(hinted) / (hinted[:, :1] + 0.02)
     assert float((relative - 0.3).abs().max()) < 0.06
+
+
+def test_decodings_are_chosen_on_each_validation_split(tmp_path, tiny_model_path):
+    """The photographs' validation split chooses the model's own decoding; a run with
+    simulated fields also gets a 'fields' palette chosen on theirs."""
+    from astro_colorgan.datasets import find_images
+    from astro_colorgan.nets import load_model
+    from astro_colorgan.training._validation import (SATURATIONS, TEMPERATURES,
+                                                     choose_decodings)
+
+    photos, fields = tmp_path / "photos", tmp_path / "fields"
+    photos.mkdir()
+    fields.mkdir()
+    make_colour_images(photos, n=20, size=32, prefix="photo")  # 6, 18, 19: validation
+    make_colour_images(fields, n=20, size=32, seed=1, prefix="field")  # 2, 7, 16
+    assert find_images(photos, split="validation") and find_images(fields, split="validation")
+    model, _ = load_model(tiny_model_path)
+    info = choose_decodings(model, photos)
+    assert "palettes" not in info and "validation_fields" not in info
+    own = (model.temperature, model.saturation)
+    assert own[0] in TEMPERATURES and own[1] in SATURATIONS
+    table = info["validation"]
+    inside = [k for k, v in table.items() if 0.85 <= v["colourfulness_ratio"] <= 1.15]
+    best = min(inside, key=lambda k: table[k]["de00_coloured"]) if inside else \
+        min(table, key=lambda k: abs(table[k]["colourfulness_ratio"] - 1))
+    assert best == f"T={own[0]}, s={own[1]}"
+    model, _ = load_model(tiny_model_path)
+    info = choose_decodings(model, photos, fields)
+    assert set(info["palettes"]) == {"photographs", "fields"}
+    assert info["palettes"]["photographs"] == {"temperature": own[0], "saturation": own[1]}
+    assert (model.temperature, model.saturation) == own  # the photographs' is the model's own
+    assert len(info["validation_fields"]) == len(TEMPERATURES) * len(SATURATIONS)

@@ -52,7 +52,8 @@ def run(args):
         check_output_path(args.png, overwrite=args.overwrite)
     colorizer = Colorizer(args.model, device=args.device,
                           stretch=None if args.stretch == "none" else args.stretch, Q=args.Q,
-                          tile=args.tile, overlap=args.overlap, tta=args.tta)
+                          tile=args.tile, overlap=args.overlap, tta=args.tta,
+                          palette=args.palette)
     hdu = int(args.hdu) if args.hdu is not None and args.hdu.isdigit() else args.hdu
     colour = args.colour
     if colour is not None and len(colour) == 1:

@@ -35,8 +35,12 @@ def add_parser(subparsers):
                         "two-band (blue and red measured, against their mean as green)")
     parser.add_argument("--path", default="protocol", choices=("protocol", "users"),
                         help="protocol: display-scaled luma as it is; users: linear data with "
-                        "sky and noise through the default display scaling, scored on colour "
-                        "alone (default: protocol)")
+                        "sky and noise (a simulated field's own, in its middle filter) through "
+                        "the default display scaling, scored on colour alone (default: "
+                        "protocol)")
+    parser.add_argument("--palette", default="photographs", choices=("photographs", "fields"),
+                        help="the palette of the models' predicted colour (default: "
+                        "photographs)")
     parser.add_argument("--report", metavar="DIR",
                         help="write metrics.rst, per_image.csv and grey | model | truth figures")
     parser.set_defaults(func=run)
@@ -58,7 +62,8 @@ def run(args):
             raise FileNotFoundError(f"No such directory: {parent} (the folder of --report)")
     result = evaluate(args.data_dir, models=args.model, split=args.split,
                       max_side=args.max_side, report=args.report, tta=args.tta,
-                      overwrite=args.overwrite, hints=args.hints, path=args.path)
+                      overwrite=args.overwrite, hints=args.hints, path=args.path,
+                      palette=args.palette)
     print(result.table())
     print()
     print(result.uncertainty_table())

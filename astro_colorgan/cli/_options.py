@@ -63,12 +63,16 @@ def model_options():
 
 
 def display_options():
-    """``--stretch`` and ``--Q`` of the colorizer's display scaling."""
+    """``--stretch`` and ``--Q`` of the colorizer's display scaling, and ``--palette``."""
     parser = _parent()
     parser.add_argument("--stretch", default="asinh", choices=DISPLAY_STRETCHES,
                         help="display scaling of the data before colorizing; 'none' for data "
                         "already scaled to [0, 1] (default: asinh)")
     parser.add_argument("--Q", type=float, default=8.0, help="asinh softening (default: 8)")
+    parser.add_argument("--palette", default="photographs", choices=("photographs", "fields"),
+                        help="how colourful predicted colour is: as chosen on deep-sky "
+                        "photographs, or on simulated survey fields of galaxies and stars in "
+                        "broadband filters (default: photographs)")
     return parser
 
 

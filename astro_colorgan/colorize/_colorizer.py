@@ -24,6 +24,9 @@ SINGLE_BAND_MODEL = os.path.join(_DATA, "single_band_model.safetensors")
 #: Path of the default model shipped with the package: the guided model (``--preset guided``).
 DEFAULT_MODEL = os.path.join(_DATA, "default_model.safetensors")
 
+#: The palettes of predicted colour: whose validation split chose the decoding.
+PALETTES = (None, "photographs", "fields")
+
 #: Pixels of image around each tile that the network also sees (its border effects
 #: fall there): measured on 1024 px photographs, 128 px keep a tiled result within
 #: 0.5 % of the untiled one, 64 px within 5 %.
@@ -74,6 +77,14 @@ class Colorizer:
         return their spread as the colour `~ColorizedImage.uncertainty`.
     context_size : int
         Longest side of the thumbnail that gives the global context.
+    palette : {None, 'photographs', 'fields'}
+        How colourful predicted colour is (measured colour is never changed):
+        the decoding chosen on the validation split of deep-sky photographs
+        (``None`` or ``'photographs'``, the model's own), or on that of
+        simulated survey fields, galaxies and stars in broadband filters
+        (``'fields'``; only models trained with simulated fields, such as the
+        default one, have it). Single-band colour is ill-posed, so a model
+        hedges; each palette sets how far, for the images it was chosen on.
 
     Examples
     --------
@@ -92,7 +103,8 @@ class Colorizer:
     """
 
     def __init__(self, model=None, *, device="auto", stretch="auto", interval=None, Q=8.0,
-                 tile=1024, overlap=64, margin=DEFAULT_MARGIN, tta=False, context_size=256):
+                 tile=1024, overlap=64, margin=DEFAULT_MARGIN, tta=False, context_size=256,
+                 palette=None):
         if tile % 16 or tile < 32:
             raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
         if not 0 <= overlap <= tile // 2:
@@ -106,6 +118,9 @@ class Colorizer:
                              f"astropy.visualization stretch, not {type(stretch).__name__}")
         if not (np.isfinite(Q) and Q > 0):
             raise ValueError(f"Q must be positive, not {Q}")
+        if palette not in PALETTES:
+            raise ValueError(f"palette must be one of {', '.join(map(repr, PALETTES))}, "
+                             f"not {palette!r}")
         dev = resolve_device(device)
         self.info = {}
         if model is None or isinstance(model, (str, os.PathLike)):
@@ -116,6 +131,14 @@ class Colorizer:
             model = model.to(dev)
             self.name, self.sha256 = "custom", None
         self.model = model.eval()
+        self.palette = palette or "photographs"
+        decoding = self.info.get("palettes", {}).get(self.palette)
+        if decoding is None and self.palette != "photographs":  # photographs: the model's own
+            raise ValueError(f"the model {self.name} has no {self.palette!r} palette (it was "
+                             "trained without simulated fields)")
+        if decoding is not None:  # a model of our own, loaded from its file above
+            model.temperature = float(decoding["temperature"])
+            model.saturation = float(decoding["saturation"])
         self.stretch, self.interval, self.Q = stretch, interval, Q
         self.tile, self.overlap, self.margin = int(tile), int(overlap), int(margin)
         self.tta, self.context_size = bool(tta), int(context_size)
@@ -141,8 +164,9 @@ class Colorizer:
                 "stretch": stretch if isinstance(stretch, (str, type(None))) else repr(stretch),
                 "interval": repr(self.interval) if self.interval is not None else "default",
                 "Q": self.Q, "tile": self.tile, "overlap": self.overlap, "margin": self.margin,
-                "tta": self.tta, "temperature": self.model.temperature,
-                "saturation": self.model.saturation, "hdu": hdu, "plane": plane,
+                "tta": self.tta, "palette": self.palette,
+                "temperature": self.model.temperature, "saturation": self.model.saturation,
+                "hdu": hdu, "plane": plane,
                 "colour": ", ".join(measured.names) if measured is not None else None}
 
     def _input_rows(self, read_raw, shape, name, measured, *, stretch, warn_non_finite):

@@ -14,6 +14,7 @@ __all__ = [
     "find_images",
     "is_field_folder",
     "read_color_image",
+    "read_field",
     "shrink",
     "is_coloured",
 ]
@@ -119,7 +120,25 @@ def is_field_folder(path):
                                        for n in os.listdir(path))
 
 
-def _read_field(path):
+def read_field(path, *, max_side=None):
+    """A simulated field as its truth composite and as the linear data of its filters.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A field's folder (see `~astro_colorgan.datasets.simulate_fields`).
+    max_side : int, optional
+        Shrink both (never enlarge) so that the longest side is at most this.
+
+    Returns
+    -------
+    rgb : `numpy.ndarray`
+        float32 ``(ny, nx, 3)`` composite, as `read_color_image` reads it.
+    bands : `numpy.ndarray`
+        float32 ``(n_filters, ny, nx)`` the filters' linear images (sky
+        included), blue to red, on the same grid, row 0 at the top: what an
+        astronomer with one of the filters would colorize.
+    """
     from astropy import log
 
     from ..composite import stack
@@ -132,7 +151,11 @@ def _read_field(path):
         rgb = stack(images).rgb
     finally:
         log.setLevel(level)
-    return np.ascontiguousarray(np.clip(rgb[::-1], 0, 1), dtype=np.float32)
+    rgb = np.ascontiguousarray(np.clip(rgb[::-1], 0, 1), dtype=np.float32)
+    bands = np.stack([np.asarray(hdu.data, np.float32)[::-1] for hdu in images])
+    if max_side is not None:
+        rgb, bands = shrink(rgb, max_side), _shrink_planes(bands, max_side)
+    return rgb, np.ascontiguousarray(bands, dtype=np.float32)
 
 
 def _read_fits_cube(path):
@@ -185,8 +208,7 @@ def read_color_image(path, *, max_side=None):
 
     path = os.fspath(path)
     if os.path.isdir(path):
-        rgb = _read_field(path)
-        return rgb if max_side is None else shrink(rgb, max_side)
+        return read_field(path, max_side=max_side)[0]
     if path.lower().endswith((".fits", ".fit", ".fts", ".fits.gz")):
         rgb = _read_fits_cube(path)
         return rgb if max_side is None else shrink(rgb, max_side)
@@ -218,16 +240,24 @@ def shrink(rgb, max_side):
     `numpy.ndarray`
         float32 ``(my, mx, 3)``; ``rgb`` itself if it is small enough.
     """
-    from PIL import Image
-
     ny, nx = rgb.shape[:2]
     if max(ny, nx) <= max_side:
         return rgb.astype(np.float32, copy=False)
+    return np.clip(np.moveaxis(_shrink_planes(np.moveaxis(rgb, -1, 0), max_side), 0, -1),
+                   0, 1).astype(np.float32)
+
+
+def _shrink_planes(planes, max_side):
+    """``(n, ny, nx)`` planes shrunk (Lanczos, not clipped) so the longest side is ``max_side``."""
+    from PIL import Image
+
+    ny, nx = planes.shape[1:]
+    if max(ny, nx) <= max_side:
+        return planes.astype(np.float32, copy=False)
     scale = max_side / max(ny, nx)
     size = (max(1, round(nx * scale)), max(1, round(ny * scale)))
-    planes = [np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., c], dtype=np.float32))
-                         .resize(size, Image.LANCZOS)) for c in range(3)]
-    return np.clip(np.stack(planes, axis=-1), 0, 1).astype(np.float32)
+    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(p, dtype=np.float32))
+                                .resize(size, Image.LANCZOS)) for p in planes])
 
 
 def is_coloured(rgb, *, min_fraction=0.05, min_lightness=15.0, min_chroma=10.0):

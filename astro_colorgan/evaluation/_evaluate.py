@@ -6,7 +6,7 @@ import os
 import numpy as np
 from astropy import log
 
-from ..datasets import find_images, is_coloured, read_color_image
+from ..datasets import find_images, is_coloured, is_field_folder, read_color_image, read_field
 from ..io import check_output_path
 from ..colorspace import rgb_to_luma
 from ._modes import (BASELINES, HINT_MODES, PATHS, baseline, colour_alone, model_prediction,
@@ -188,18 +188,20 @@ def _write_report(report, result, images, predictions, overwrite):
     log.info(f"report written to {report}")
 
 
-def _colorizers(models, *, stretch, tta):
+def _colorizers(models, *, stretch, tta, palette=None):
     """Colorizers for the given models (paths, `Colorizer` objects or None for the
     shipped one), all configured for one input path, with unique labels."""
     from ..colorize import Colorizer
 
     colorizers, labels = [], []
     for model in (models or [None]):
-        given = model if isinstance(model, Colorizer) else Colorizer(model)
+        given = model if isinstance(model, Colorizer) else Colorizer(model, palette=palette)
         colorizer = Colorizer(given.model, stretch=stretch, tta=tta,
                               device=given.device.type)
         colorizer.name, colorizer.sha256 = given.name, given.sha256
         label = os.path.splitext(given.name)[0]
+        if given.palette != "photographs":
+            label += f" ({given.palette})"
         while label in labels or label in BASELINES.values():
             label += "'"
         colorizers.append(colorizer)
@@ -208,10 +210,15 @@ def _colorizers(models, *, stretch, tta):
 
 
 def _scored_images(data_dir, split, max_side, only_coloured):
-    names, images = [], []
+    """Names, RGB images and, for simulated fields, their middle filter's linear data."""
+    names, images, bands = [], [], []
     for path in find_images(data_dir, split=split):
         try:
-            rgb = read_color_image(path, max_side=max_side)
+            if is_field_folder(path):
+                rgb, linear = read_field(path, max_side=max_side)
+                linear = linear[len(linear) // 2]
+            else:
+                rgb, linear = read_color_image(path, max_side=max_side), None
         except OSError as exc:
             log.warning(f"skipping {os.path.basename(path)}: {exc}")
             continue
@@ -219,13 +226,14 @@ def _scored_images(data_dir, split, max_side, only_coloured):
             continue
         names.append(os.path.basename(path))
         images.append(rgb)
+        bands.append(linear)
     if not images:
         raise ValueError(f"{data_dir} holds no coloured image to score in the {split!r} split")
-    return names, images
+    return names, images, bands
 
 
 def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, tta=False,
-             only_coloured=True, overwrite=False, hints="none", path="protocol"):
+             only_coloured=True, overwrite=False, hints="none", path="protocol", palette=None):
     """Evaluate colorizers on a folder of colour images, by the fixed protocol.
 
     Each image of the split is read as RGB (alpha dropped), shrunk so its
@@ -263,7 +271,13 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         How the luminance reaches the model: as display-scaled luma with
         ``stretch=None``, or as linear data with sky and noise through the
         default display scaling, scored on colour alone (see
-        ``PATHS``).
+        ``PATHS``). On the users' path a simulated field's linear data is its
+        own middle filter's image (the composite's green for three filters),
+        as an astronomer with that one filter would colorize it.
+    palette : {None, 'photographs', 'fields'}
+        The palette of the models given as files (see
+        `~astro_colorgan.Colorizer`); a `~astro_colorgan.Colorizer` given
+        keeps its own.
 
     Returns
     -------
@@ -279,17 +293,20 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
     if path not in PATHS:
         raise ValueError(f"path must be one of {', '.join(PATHS)}, not {path!r}")
     colorizers, labels = _colorizers(models, stretch=None if path == "protocol" else "auto",
-                                     tta=tta)
+                                     tta=tta, palette=palette)
     if report is not None and os.path.isdir(report):
         check_output_path(os.path.join(report, "metrics.rst"), overwrite=overwrite)
-    names, images = _scored_images(data_dir, split, max_side, only_coloured)
+    names, images, bands = _scored_images(data_dir, split, max_side, only_coloured)
     base = BASELINES[hints]
     per_image = {base: []}
     predictions = {label: [] for label in [base] + labels}
     rng = np.random.default_rng(0)
-    for rgb in images:
+    for rgb, linear in zip(images, bands):
         luma = rgb_to_luma(rgb)
-        data = luma if path == "protocol" else users_path_data(luma, rng)
+        if path == "protocol":
+            data = luma
+        else:  # a field's own data of one filter; a photograph's luma made linear
+            data = linear if linear is not None else users_path_data(luma, rng)
         outputs = [baseline(rgb, hints)]
         outputs += [model_prediction(c, rgb, hints, data) for c in colorizers]
         for label, pred in zip([base] + labels, outputs):

@@ -20,7 +20,9 @@ Two paths feed the luminance: ``protocol`` gives ``Y`` as it is
 ``Y ** 2.4 * 3000 + 200`` plus Gaussian noise of standard deviation 3
 (seeded with 0, drawn image by image in the split's order), colorized with
 the default display scaling, and scores colour alone: the prediction's
-CIELAB L* is replaced by the truth's before the metrics.
+CIELAB L* is replaced by the truth's before the metrics. A simulated field
+needs no such making: its users' path is its own linear image in its middle
+filter (sky and noise included), the one band an astronomer would colorize.
 """
 
 import numpy as np

@@ -25,7 +25,7 @@ from ..colorize import colour_hints
 from ..composite import mean_green
 from ..colorspace import rgb_to_luma
 
-__all__ = ["HINT_MODES", "guided_input", "users_path_luma"]
+__all__ = ["HINT_MODES", "display_luma", "guided_input", "users_path_luma"]
 
 #: The hint modes drawn in training, with their probabilities in the ``guided`` recipe.
 HINT_MODES = {"none": 0.3, "lrgb": 0.45, "two-band": 0.25}
@@ -50,17 +50,37 @@ def users_path_luma(luma, rng):
     `numpy.ndarray`
         ``(ny, nx)`` float32 display luma in [0, 1].
     """
-    from ..colorize import DisplayScaling
-
     gamma = rng.uniform(1.6, 3.0)
     scale = math.exp(rng.uniform(math.log(300), math.log(30000)))
     sky = math.exp(rng.uniform(math.log(20), math.log(2000)))
     noise = math.exp(rng.uniform(math.log(0.3), math.log(10)))
     linear = np.power(np.clip(luma, 0, 1), gamma) * scale + sky
     linear = (linear + rng.normal(0, noise, luma.shape)).astype(np.float32)
+    return display_luma(linear, name="training crop")
+
+
+def display_luma(linear, *, name="training image"):
+    """Linear data as the colorizer's default display scaling shows it to the network.
+
+    Parameters
+    ----------
+    linear : `numpy.ndarray`
+        ``(ny, nx)`` linear data, sky included.
+    name : str, optional
+        Named in the scaling's warnings.
+
+    Returns
+    -------
+    `numpy.ndarray`
+        ``(ny, nx)`` float32 display luma in [0, 1] (what ``astro-colorize
+        colorize`` gives the network for a FITS image, with its defaults).
+    """
+    from ..colorize import DisplayScaling
+
+    linear = np.asarray(linear, np.float32)
     scaling = DisplayScaling(lambda start, stop: linear[start:stop], linear.shape,
-                             stretch="auto", interval=None, Q=8.0, name="training crop")
-    return scaling(linear)[0]
+                             stretch="auto", interval=None, Q=8.0, name=name)
+    return np.asarray(scaling(linear)[0], np.float32)
 
 
 def _coarse_frame(rgb, factor, rng, *, clean=0.0, max_noise=0.04):
@@ -90,7 +110,7 @@ def _coarse_frame(rgb, factor, rng, *, clean=0.0, max_noise=0.04):
 
 
 def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True, clean_frames=0.0,
-                 frame_noise=0.04):
+                 frame_noise=0.04, users_luma=None):
     """The network input for a training crop, and the luma its target chroma is relative to.
 
     Parameters
@@ -112,6 +132,11 @@ def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True, clea
     frame_noise : float
         Largest standard deviation of the noise added to the other colour
         frames (display units).
+    users_luma : `numpy.ndarray`, optional
+        ``(ny, nx)`` the crop's own linear data of one filter through the
+        default display scaling (`display_luma`; simulated fields have it):
+        the users' path then gives the network this rather than the truth's
+        luma made linear again.
 
     Returns
     -------
@@ -135,7 +160,9 @@ def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True, clea
         x0 = reference = rgb_to_luma(composite, axis=0)
         planes = colour_hints(composite, 1.0, two_band=True)
     else:
-        x0 = users_path_luma(luma, rng) if rng.random() < users_path else luma
+        x0 = luma
+        if rng.random() < users_path:
+            x0 = users_path_luma(luma, rng) if users_luma is None else users_luma
         planes = np.zeros((5,) + luma.shape, np.float32)
         if mode == "lrgb":
             factor = 2 ** rng.uniform(1, 5)

@@ -7,7 +7,8 @@ import numpy as np
 from astropy import log
 from astropy.utils.exceptions import AstropyUserWarning
 
-from ..datasets import is_coloured, read_color_image
+from ..datasets import is_coloured, is_field_folder, read_color_image, read_field
+from ._inputs import display_luma
 
 __all__ = ["TrainingImages"]
 
@@ -24,6 +25,15 @@ class TrainingImages:
     drop_grey : bool
         Leave out images that have no colour.
 
+    Attributes
+    ----------
+    images : list of `numpy.ndarray`
+        ``(ny, nx, 3)`` float32 RGB in [0, 1].
+    bands : list
+        Per image, `None` for a photograph; for a simulated field, its filters'
+        linear images through the default display scaling (`display_luma`),
+        ``(n_filters, ny, nx)``: the users' path of a field is its own data.
+
     Raises
     ------
     ValueError
@@ -32,6 +42,7 @@ class TrainingImages:
 
     def __init__(self, paths, *, max_side=256, drop_grey=True):
         self.images = []
+        self.bands = []
         self.names = []
         self.max_side = max_side
         self.drop_grey = drop_grey
@@ -49,7 +60,10 @@ class TrainingImages:
             if limit is not None and added >= limit:
                 break
             try:
-                rgb = read_color_image(path, max_side=self.max_side)
+                if is_field_folder(path):
+                    rgb, linear = read_field(path, max_side=self.max_side)
+                else:
+                    rgb, linear = read_color_image(path, max_side=self.max_side), None
             except (OSError, ValueError) as exc:
                 warnings.warn(f"skipping {os.path.basename(path)}: {exc}", AstropyUserWarning,
                               stacklevel=3)
@@ -62,6 +76,8 @@ class TrainingImages:
                 skipped_grey += 1
                 continue
             self.images.append(rgb)
+            self.bands.append(None if linear is None else np.stack(
+                [display_luma(plane, name=os.path.basename(path)) for plane in linear]))
             self.names.append(os.path.basename(path))
             added += 1
         return added, skipped_grey
@@ -93,7 +109,7 @@ class TrainingImages:
         return len(self.images)
 
     def sample(self, index, *, epoch, seed, crop, scale_jitter=(1.0, 1.0), augment=True,
-               gamma_jitter=(1.0, 1.0)):
+               gamma_jitter=(1.0, 1.0), band=False):
         """One augmented crop, the same for the same (index, epoch, seed).
 
         The image is rescaled by a random factor in ``scale_jitter``, cropped,
@@ -101,15 +117,26 @@ class TrainingImages:
         ``gamma_jitter`` (astronomers stretch their images differently), and
         rotated/flipped at random when ``augment`` is true.
 
+        Parameters
+        ----------
+        band : bool, optional
+            Also return one of a field's display-scaled filters (drawn at
+            random), cut and turned as the crop is.
+
         Returns
         -------
         rgb : `numpy.ndarray`
             float32 ``(3, crop, crop)``.
+        band : `numpy.ndarray` or `None`
+            Only with ``band=True``: float32 ``(crop, crop)``, or `None` for a
+            photograph.
         """
         from PIL import Image
 
         rng = np.random.default_rng([seed, epoch, index])
         rgb = self.images[index]
+        if band and self.bands[index] is not None:  # the filters ride along as channels
+            rgb = np.concatenate([rgb, np.moveaxis(self.bands[index], 0, -1)], axis=-1)
         ny, nx = rgb.shape[:2]
         lo, hi = np.log(scale_jitter[0]), np.log(scale_jitter[1])
         scale = float(np.exp(rng.uniform(lo, hi)))
@@ -117,18 +144,24 @@ class TrainingImages:
         size = (max(crop, round(nx * scale)), max(crop, round(ny * scale)))
         if size != (nx, ny):
             rgb = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., c]))
-                                       .resize(size, Image.BICUBIC)) for c in range(3)], -1)
+                                       .resize(size, Image.BICUBIC))
+                            for c in range(rgb.shape[-1])], -1)
             rgb = np.clip(rgb, 0, 1)
         y0 = int(rng.integers(0, rgb.shape[0] - crop + 1))
         x0 = int(rng.integers(0, rgb.shape[1] - crop + 1))
         out = rgb[y0:y0 + crop, x0:x0 + crop]
         gamma = float(np.exp(rng.uniform(np.log(gamma_jitter[0]), np.log(gamma_jitter[1]))))
-        if gamma != 1.0:
-            out = np.power(out, gamma)
+        if gamma != 1.0:  # the display stretch of the truth, not of the data
+            out = np.concatenate([np.power(out[..., :3], gamma), out[..., 3:]], axis=-1)
         if augment:
             k = int(rng.integers(0, 8))
             out = np.rot90(out[:, ::-1] if k >= 4 else out, k % 4)
-        return np.ascontiguousarray(np.moveaxis(out, -1, 0), dtype=np.float32)
+        out = np.ascontiguousarray(np.moveaxis(out, -1, 0), dtype=np.float32)
+        if not band:
+            return out
+        if out.shape[0] == 3:
+            return out, None
+        return out[:3], out[3 + int(rng.integers(0, out.shape[0] - 3))]
 
     def chroma_values(self, stride):
         """Chroma of the images at the network's chroma resolution.

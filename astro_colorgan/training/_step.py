@@ -84,13 +84,13 @@ def training_batch(images, recipe, indices, epoch, seed, device):
     their target chroma is relative to (all reproducible from the seed)."""
     rgbs, xs, references = [], [], []
     for i in indices:
-        rgb = images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
-                            scale_jitter=recipe.scale_jitter, augment=recipe.augment,
-                            gamma_jitter=recipe.gamma_jitter)
+        rgb, band = images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
+                                  scale_jitter=recipe.scale_jitter, augment=recipe.augment,
+                                  gamma_jitter=recipe.gamma_jitter, band=True)
         x, reference, _ = guided_input(rgb, np.random.default_rng([seed, epoch, int(i), 1]),
                                        users_path=recipe.users_path, hints=recipe.hints,
                                        clean_frames=recipe.clean_frames,
-                                       frame_noise=recipe.frame_noise)
+                                       frame_noise=recipe.frame_noise, users_luma=band)
         rgbs.append(rgb)
         xs.append(x)
         references.append(reference)

@@ -21,7 +21,7 @@ from ._losslog import CSV_COLUMNS, plot_losses, trim_csv
 from ._presets import get_preset
 from ._samples import TrainingImages
 from ._step import build_networks, learning_rate, optimisation_step, training_batch
-from ._validation import choose_temperature
+from ._validation import choose_decodings
 
 __all__ = ["train"]
 
@@ -360,28 +360,20 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
     run.info["epochs_done"] = run.epoch + run.step / run.steps_per_epoch
     run.info["steps"] = run.done
     if procs.is_main:
-        _finish(run, data_dir=data_dir, output=output, overwrite=overwrite)
+        _finish(run, data_dir=data_dir, output=output, overwrite=overwrite,
+                simulated=simulated)
     procs.barrier()  # the others wait for rank 0's files
     return procs.broadcast_object(run.info)
 
 
-def _finish(run, *, data_dir, output, overwrite):
+def _finish(run, *, data_dir, output, overwrite, simulated):
     """The last checkpoint, the loss plot, the decoding choice and the model file."""
     recipe, model, info = run.recipe, run.model, run.info
     run.save_checkpoint(info["seconds"])
     plot_losses(run.csv_path, os.path.join(run.workdir, "losses.png"))
     model.eval()
     if recipe.validation and recipe.head == "classify":
-        try:
-            held_out = find_images(data_dir, split="validation")
-        except ValueError:
-            log.warning("no image in the validation split: the preset's decoding is kept")
-            held_out = []
-        if held_out:
-            (model.temperature, model.saturation), info["validation"] = choose_temperature(
-                model, held_out)
-            log.info(f"decoding chosen on the validation split: temperature "
-                     f"{model.temperature}, saturation {model.saturation}")
+        info.update(choose_decodings(model, data_dir, simulated))
     info["temperature"] = model.temperature
     info["saturation"] = model.saturation
     save_model(model.cpu(), output, info=info, overwrite=overwrite)

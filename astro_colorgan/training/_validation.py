@@ -2,18 +2,20 @@
 
 import numpy as np
 import torch
+from astropy import log
 
 from ..colorize import pad_to_multiple
-from ..datasets import is_coloured, read_color_image
+from ..datasets import find_images, is_coloured, read_color_image
 from ..evaluation import image_metrics
 from ..colorspace import chroma_to_rgb, rgb_to_luma
 
-__all__ = ["choose_temperature", "TEMPERATURES", "SATURATIONS", "COLOURFULNESS_BAND"]
+__all__ = ["choose_temperature", "choose_decodings", "TEMPERATURES", "SATURATIONS",
+           "COLOURFULNESS_BAND"]
 
 #: Temperatures tried on the validation split.
 TEMPERATURES = (0.25, 0.35, 0.5, 0.6, 0.7, 1.0)
 #: Saturation factors tried on the validation split.
-SATURATIONS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
+SATURATIONS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 #: The colourfulness ratios accepted as realistic when choosing.
 COLOURFULNESS_BAND = (0.85, 1.15)
 
@@ -76,3 +78,51 @@ def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
     table = {f"T={t}, s={s}": {"de00_coloured": de, "colourfulness_ratio": ratio}
              for (t, s), (de, ratio) in means.items()}
     return (float(best[0]), float(best[1])), table
+
+
+def choose_decodings(model, data_dir, simulated=None):
+    """The decodings of a model, each chosen on the validation split of its images.
+
+    The photographs' decoding (`choose_temperature` on the validation split
+    of ``data_dir``) becomes the model's own. When the run mixed in simulated
+    fields, the ``'fields'`` palette is chosen the same way on the validation
+    split of ``simulated``: the colourfulness of survey fields in broadband
+    filters, not of photographs (see `~astro_colorgan.Colorizer`'s ``palette``).
+
+    Parameters
+    ----------
+    model : `~astro_colorgan.nets.ColorModel`
+        A ``classify`` model; its ``temperature`` and ``saturation`` are set.
+    data_dir : str or path-like
+        The photographs.
+    simulated : str or path-like, optional
+        The simulated fields.
+
+    Returns
+    -------
+    info : dict
+        ``validation`` (the photographs' table) and, with fields,
+        ``validation_fields`` and ``palettes``: ``{'photographs': {...},
+        'fields': {...}}`` of ``temperature`` and ``saturation``.
+    """
+    info = {}
+    folders = {"photographs": data_dir, "fields": simulated}
+    for palette, folder in folders.items():
+        if folder is None:
+            continue
+        try:
+            held_out = find_images(folder, split="validation")
+        except ValueError:
+            log.warning(f"no {palette} in the validation split: the preset's decoding is kept")
+            continue
+        (t, s), table = choose_temperature(model, held_out)
+        info["validation" if palette == "photographs" else "validation_fields"] = table
+        info.setdefault("palettes", {})[palette] = {"temperature": t, "saturation": s}
+        log.info(f"decoding chosen on the {palette}' validation split: temperature {t}, "
+                 f"saturation {s}")
+    if "photographs" in info.get("palettes", {}):
+        model.temperature = info["palettes"]["photographs"]["temperature"]
+        model.saturation = info["palettes"]["photographs"]["saturation"]
+    if simulated is None:
+        info.pop("palettes", None)  # one palette: the model's own decoding
+    return info
