@@ -98,9 +98,10 @@ html_last_updated_fmt = None  # reproducible pages
 #
 # ``.. preset-table::``
 #     the training presets (`astro_colorgan.training.PRESETS`), one column each;
-# ``.. shipped-model:: facts | recipe | validation``
+# ``.. shipped-model:: facts | recipe | validation | validation-fields``
 #     what is stored inside the shipped model file: training facts, the recipe,
-#     or the decoding choices scored on the validation split.
+#     or the decoding choices scored on the validation split of the photographs
+#     or of the simulated fields (the ``'fields'`` palette).
 
 _PRESET_FIELDS = {
     "head": "generator head",
@@ -200,17 +201,22 @@ def _shipped_model(part):
                               f"(torch {info.get('torch', '?')})" if seconds else "?"],
             ["decoding temperature", _fmt(info.get("temperature", "?"))],
             ["saturation factor", _fmt(info.get("saturation", "?"))],
-        ]
+        ] + [[f"``palette='{name}'``", f"temperature {_fmt(d['temperature'])}, saturation "
+                                       f"{_fmt(d['saturation'])}"]
+             for name, d in info.get("palettes", {}).items()]
         return _list_table(["", "shipped model"], rows, widths=[30, 70])
     if part == "recipe":
         rows = [[label, _cell(recipe, field)] for field, label in _PRESET_FIELDS.items()
                 if field in recipe]
         return _list_table(["field", "value"], rows, widths=[50, 50])
-    if part == "validation":
-        table = info.get("validation") or {}
+    if part in ("validation", "validation-fields"):
+        fields = part == "validation-fields"
+        table = info.get("validation_fields" if fields else "validation") or {}
         if not table:
             return ["The shipped model stores no validation scores."]
         chosen = (info.get("temperature"), info.get("saturation"))
+        if fields:
+            chosen = tuple(info["palettes"]["fields"][k] for k in ("temperature", "saturation"))
         cells = {}
         for key, scores in table.items():
             t, s = (float(item.split("=")[1]) for item in key.split(", "))
@@ -222,7 +228,8 @@ def _shipped_model(part):
                 for t in temperatures]
         header = ["ΔE00 coloured / colourfulness"] + [f"s = {s:g}" for s in saturations]
         return _list_table(header, rows)
-    raise ValueError(f"unknown part {part!r}: use facts, recipe or validation")
+    raise ValueError(f"unknown part {part!r}: use facts, recipe, validation or "
+                     "validation-fields")
 
 
 def setup(app):
@@ -251,8 +258,9 @@ def setup(app):
 
         def run(self):
             part = self.arguments[0]
-            if part not in ("facts", "recipe", "validation"):
-                raise self.error(f"unknown part {part!r}: use facts, recipe or validation")
+            if part not in ("facts", "recipe", "validation", "validation-fields"):
+                raise self.error(f"unknown part {part!r}: use facts, recipe, validation or "
+                                 "validation-fields")
             try:
                 lines = _shipped_model(part)
             except Exception as exc:  # a missing model must not pass silently

@@ -86,10 +86,10 @@ def test_presets():
     guided, default = PRESETS["guided"].as_dict(), PRESETS["default"].as_dict()
     assert {k for k in guided if guided[k] != default[k]} == {
         "name", "hints", "users_path", "init", "epochs", "lr", "clean_frames", "frame_noise"}
-    # guided-mix: the same with a quarter simulated fields, as many steps per photograph
+    # guided-mix: the same with 40 % simulated fields, in as many steps
     mix = PRESETS["guided-mix"].as_dict()
     assert {k for k in mix if mix[k] != guided[k]} == {"name", "simulated", "epochs"}
-    assert mix["simulated"] == 0.25 and abs(mix["epochs"] / guided["epochs"] - 0.75) < 0.05
+    assert mix["simulated"] == 0.4 and abs(mix["epochs"] / guided["epochs"] - 0.6) < 0.05
     assert (guided["hints"], guided["init"]) == (True, "single-band")
     assert 0 < guided["users_path"] <= 1
     assert not default["hints"] and default["init"] is None and default["users_path"] == 0

@@ -265,7 +265,7 @@ def load_model(path, *, device="cpu"):
         config = json.loads(metadata["config"])
         # keys of the research variants of earlier versions, at their plain values
         if config.pop("bin_space", "relative") != "relative" or config.pop("palette", False):
-            raise ValueError("CIELAB bins and palettes are no longer supported")
+            raise ValueError("CIELAB bins and image-palette heads are no longer supported")
         info = json.loads(metadata.get("info", "{}"))
         model = ColorModel(bin_centres=tensors.get("bin_centres"),
                            bin_weights=tensors.get("bin_weights"), **config)
