@@ -21,7 +21,8 @@ _DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: Path of the single-band model shipped with the package (``--preset default``), from
 #: which the guided model starts.
 SINGLE_BAND_MODEL = os.path.join(_DATA, "single_band_model.safetensors")
-#: Path of the default model shipped with the package: the guided model (``--preset guided``).
+#: Path of the default model shipped with the package: the guided model
+#: (``--preset guided-mix``).
 DEFAULT_MODEL = os.path.join(_DATA, "default_model.safetensors")
 
 #: The palettes of predicted colour: whose validation split chose the decoding.
@@ -147,9 +148,10 @@ class Colorizer:
     def pretrained(cls, **options):
         """The default model shipped with the package, configured with ``options``.
 
-        The guided model trained with ``astro-colorize train --preset guided``
-        on the training split of the stellarium-data deep-sky photographs;
-        see the model card in the documentation.
+        The guided model trained with ``astro-colorize train --preset
+        guided-mix`` on the training split of the stellarium-data deep-sky
+        photographs and simulated HST ACS fields; see the model card in the
+        documentation.
         """
         return cls(None, **options)
 
