@@ -2,7 +2,7 @@
 
 import os
 
-from ._options import overwrite_options
+from ._options import PALETTE_CHOICES, overwrite_options
 
 __all__ = ["add_parser", "run"]
 
@@ -38,7 +38,7 @@ def add_parser(subparsers):
                         "sky and noise (a simulated field's own, in its middle filter) through "
                         "the default display scaling, scored on colour alone (default: "
                         "protocol)")
-    parser.add_argument("--palette", default="photographs", choices=("photographs", "fields"),
+    parser.add_argument("--palette", default="photographs", choices=PALETTE_CHOICES,
                         help="the palette of the models' predicted colour (default: "
                         "photographs)")
     parser.add_argument("--report", metavar="DIR",

@@ -12,6 +12,7 @@ __all__ = [
     "DISPLAY_STRETCHES",
     "INTERPOLATION_ORDERS",
     "BATCH_MODES",
+    "PALETTE_CHOICES",
     "STACK_STRETCHES",
     "device_options",
     "display_options",
@@ -32,6 +33,8 @@ STACK_STRETCHES = ("asinh", "linear", "sqrt", "log", "sinh")
 INTERPOLATION_ORDERS = ("nearest-neighbor", "bilinear", "biquadratic", "bicubic")
 #: `astro_colorgan.batch._inputs.MODES`
 BATCH_MODES = ("colorize", "stack-then-colorize")
+#: ``--palette``: ``Colorizer(palette=...)``, without None (the same as 'photographs')
+PALETTE_CHOICES = ("photographs", "fields")
 
 
 def _parent():
@@ -69,7 +72,7 @@ def display_options():
                         help="display scaling of the data before colorizing; 'none' for data "
                         "already scaled to [0, 1] (default: asinh)")
     parser.add_argument("--Q", type=float, default=8.0, help="asinh softening (default: 8)")
-    parser.add_argument("--palette", default="photographs", choices=("photographs", "fields"),
+    parser.add_argument("--palette", default="photographs", choices=PALETTE_CHOICES,
                         help="how colourful predicted colour is: as chosen on deep-sky "
                         "photographs, or on simulated survey fields of galaxies and stars in "
                         "broadband filters (default: photographs)")

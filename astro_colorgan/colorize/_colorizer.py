@@ -133,11 +133,12 @@ class Colorizer:
             self.name, self.sha256 = "custom", None
         self.model = model.eval()
         self.palette = palette or "photographs"
-        decoding = self.info.get("palettes", {}).get(self.palette)
-        if decoding is None and self.palette != "photographs":  # photographs: the model's own
-            raise ValueError(f"the model {self.name} has no {self.palette!r} palette (it was "
-                             "trained without simulated fields)")
-        if decoding is not None:  # a model of our own, loaded from its file above
+        if self.palette != "photographs":  # the photographs' decoding is the model's own
+            decoding = self.info.get("palettes", {}).get(self.palette)
+            if decoding is None:
+                raise ValueError(f"the model {self.name} has no {self.palette!r} palette (it "
+                                 "was trained without simulated fields)")
+            # only a model file stores palettes, so this model is our own copy
             model.temperature = float(decoding["temperature"])
             model.saturation = float(decoding["saturation"])
         self.stretch, self.interval, self.Q = stretch, interval, Q

@@ -105,9 +105,9 @@ def choose_decodings(model, data_dir, simulated=None):
         ``validation_fields`` and ``palettes``: ``{'photographs': {...},
         'fields': {...}}`` of ``temperature`` and ``saturation``.
     """
-    info = {}
-    folders = {"photographs": data_dir, "fields": simulated}
-    for palette, folder in folders.items():
+    info, palettes = {}, {}
+    for palette, folder, key in (("photographs", data_dir, "validation"),
+                                 ("fields", simulated, "validation_fields")):
         if folder is None:
             continue
         try:
@@ -115,14 +115,13 @@ def choose_decodings(model, data_dir, simulated=None):
         except ValueError:
             log.warning(f"no {palette} in the validation split: the preset's decoding is kept")
             continue
-        (t, s), table = choose_temperature(model, held_out)
-        info["validation" if palette == "photographs" else "validation_fields"] = table
-        info.setdefault("palettes", {})[palette] = {"temperature": t, "saturation": s}
+        (t, s), info[key] = choose_temperature(model, held_out)
+        palettes[palette] = {"temperature": t, "saturation": s}
         log.info(f"decoding chosen on the {palette}' validation split: temperature {t}, "
                  f"saturation {s}")
-    if "photographs" in info.get("palettes", {}):
-        model.temperature = info["palettes"]["photographs"]["temperature"]
-        model.saturation = info["palettes"]["photographs"]["saturation"]
-    if simulated is None:
-        info.pop("palettes", None)  # one palette: the model's own decoding
+    if "photographs" in palettes:  # the model's own decoding
+        own = palettes["photographs"]
+        model.temperature, model.saturation = own["temperature"], own["saturation"]
+    if simulated is not None:  # with one palette there is only the model's own
+        info["palettes"] = palettes
     return info
