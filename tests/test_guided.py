@@ -157,12 +157,20 @@ def test_complete_keeps_the_measured_filters(guided_path):
     wcs = _wcs((64, 64))
     filters = [(scene[2], wcs), (scene[0], wcs)]
     plain = stack(filters)
-    completed = stack(filters, complete=Colorizer(guided_path, device="cpu"))
-    assert np.allclose(completed.rgb[..., [0, 2]], plain.rgb[..., [0, 2]], equal_nan=True)
+    colorizer = Colorizer(guided_path, device="cpu")
+    completed = colorizer.complete(plain)
+    assert type(completed) is type(plain) and completed.wcs is plain.wcs
+    assert np.array_equal(completed.rgb[..., [0, 2]], plain.rgb[..., [0, 2]], equal_nan=True)
     assert not np.allclose(completed.rgb[..., 1], plain.rgb[..., 1], equal_nan=True)
-    assert "channel G PREDICTED" in " ".join(completed.history)
+    assert completed.history[:-1] == plain.history
+    assert "channel G PREDICTED" in completed.history[-1]
+    assert guided_path.name in completed.history[-1]
+    assert colorizer.sha256 in completed.history[-1]
+    # an array gives an array, with the same green
+    green = colorizer.complete(plain.rgb)[..., 1]
+    assert np.array_equal(green, completed.rgb[..., 1], equal_nan=True)
     with pytest.raises(ValueError, match="third filter of two"):
-        stack(filters + [(scene[1], wcs)], complete=True)
+        colorizer.complete(stack(filters + [(scene[1], wcs)]))
 
 
 @small_frames

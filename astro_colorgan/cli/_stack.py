@@ -91,11 +91,11 @@ def run(args):
     if args.complete and len(args.filters) != 2:
         raise ValueError(f"--complete predicts the third filter of two; "
                          f"{len(args.filters)} given")
-    complete = False
-    if args.complete:
+    colorizer = None
+    if args.complete:  # the model is checked before any work
         from ..colorize import Colorizer
 
-        complete = Colorizer(args.model, device=args.device)
+        colorizer = Colorizer(args.model, device=args.device)
 
     composite = stack(
         args.filters,
@@ -111,8 +111,9 @@ def run(args):
         order=args.order,
         exact=args.exact,
         allow_no_wcs=args.allow_no_wcs,
-        complete=complete,
     )
+    if colorizer is not None:
+        composite = colorizer.complete(composite)
     for path in outputs:
         if is_fits_name(path):
             composite.write_fits(path, overwrite=args.overwrite)

@@ -1,5 +1,6 @@
 """`Colorizer`: colour for astronomical images from a trained model, guided by measured colour."""
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from ..io import fits_cube_writer, open_image_rows, provenance_history, read_ima
 from ..nets import file_sha256, load_model, resolve_device
 from ._hints import MeasuredColour, measured_colour
 from ._pipeline import InputRows, run
-from ._result import ColorizedImage, colorized_header
+from ._result import ColorizedImage, colorized_header, predicted_green_note
 from ._scaling import DisplayScaling
 
 __all__ = ["Colorizer", "DEFAULT_MODEL", "SINGLE_BAND_MODEL"]
@@ -221,7 +222,8 @@ class Colorizer:
         history = provenance_history("colorize", [image.name], self._options(hdu, plane,
                                                                               measured))
         header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
-                                  history=history, model_name=self.name, measured=measured)
+                                  history=history, model_name=self.name,
+                                  model_sha256=self.sha256, measured=measured)
         log.debug(f"colorized {image.name} ({'8 passes' if self.tta else 'one pass'}, "
                   f"tile {self.tile})")
         return ColorizedImage(
@@ -277,32 +279,69 @@ class Colorizer:
             history = provenance_history("colorize", [image.name],
                                          self._options(hdu, plane, None))
             header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
-                                      history=history, model_name=self.name)
+                                      history=history, model_name=self.name,
+                                      model_sha256=self.sha256)
             with fits_cube_writer(output, header, overwrite=overwrite) as writer:
                 self._run(source, image.shape,
                           lambda start, stop, rgb, *rest: writer.write_rows(start, rgb))
         log.debug(f"colorized {image.name} band by band into {output}")
         return output
 
-    def complete(self, rgb):
+    def complete(self, composite):
         """Predict the missing green of a two-filter composite, keeping red and blue.
 
         Parameters
         ----------
-        rgb : `~numpy.ndarray`
-            ``(ny, nx, 3)`` display-ready composite of two filters in [0, 1],
-            as `~astro_colorgan.stack` makes it (red and blue measured, green
-            their mean); NaN where there are no data.
+        composite : `~astro_colorgan.composite.CompositeImage` or `~numpy.ndarray`
+            The composite of two filters that `~astro_colorgan.stack` makes
+            (red and blue measured, green their mean), or its display-ready
+            ``(ny, nx, 3)`` R, G, B array in [0, 1]; NaN where there are no data.
 
         Returns
         -------
-        rgb : `~numpy.ndarray`
-            float32 ``(ny, nx, 3)``: red and blue as given, green predicted.
+        completed : `~astro_colorgan.composite.CompositeImage` or `~numpy.ndarray`
+            Of the type given: red and blue as given, green predicted
+            (float32); a composite's HISTORY gains the line that says so,
+            with the model and its SHA-256.
+
+        Raises
+        ------
+        ValueError
+            If the model is not a guided one, or the composite is not of two filters.
+
+        Examples
+        --------
+        >>> from astro_colorgan import Colorizer, stack
+        >>> from astro_colorgan.data import get_sample_path
+        >>> two = stack([get_sample_path("sample_g"), get_sample_path("sample_i")])
+        ... # doctest: +IGNORE_OUTPUT
+        >>> completed = Colorizer(device="cpu").complete(two)
+        >>> completed.history[-1].startswith("COLOUR MEASURED in channels R, B")
+        True
         """
+        from ..composite import CompositeImage
+
         if not self.model.hints:
             raise ValueError(f"the model {self.name} takes no measured colour: completing "
                              "two filters needs a guided model (the default one is)")
+        if not isinstance(composite, CompositeImage):
+            return self._complete_rgb(composite)
+        if len(composite.names) != 2:
+            raise ValueError("complete predicts the third filter of two; the composite has "
+                             f"{len(composite.names)} filter(s)")
+        cube = np.moveaxis(composite.rgb, -1, 0).copy()
+        cube[1] = np.moveaxis(self._complete_rgb(composite.rgb), -1, 0)[1]
+        note = predicted_green_note(composite.names, model_name=self.name,
+                                    model_sha256=self.sha256)
+        return dataclasses.replace(composite, rgb=np.moveaxis(cube, 0, -1),
+                                   history=[*composite.history, note])
+
+    def _complete_rgb(self, rgb):
+        """The green predicted under an ``(ny, nx, 3)`` two-filter composite's red and blue."""
         cube = np.moveaxis(np.asarray(rgb, np.float32), -1, 0)
+        if cube.ndim != 3 or cube.shape[0] != 3:
+            raise ValueError(f"a composite array must have shape (ny, nx, 3), not "
+                             f"{np.shape(rgb)}")
         valid = np.isfinite(cube).all(axis=0)
         cube = np.where(valid, cube, np.float32(0))
         luma = np.where(valid, rgb_to_luma(cube, axis=0), np.nan).astype(np.float32)

@@ -8,7 +8,7 @@ from astropy.io import fits
 from ..composite import plot_rgb
 from ..io import fits_text, rgb_cube_header, write_fits, write_rgb_image
 
-__all__ = ["ColorizedImage", "PREDICTED_COLOURS_NOTE", "colorized_header"]
+__all__ = ["ColorizedImage", "PREDICTED_COLOURS_NOTE", "colorized_header", "predicted_green_note"]
 
 #: The HISTORY line that every colorized file of a single band carries.
 PREDICTED_COLOURS_NOTE = ("COLOURS PREDICTED by a machine-learning model from one band; "
@@ -18,7 +18,36 @@ _KEPT_KEYWORDS = ("OBJECT", "TELESCOP", "INSTRUME", "FILTER", "DATE-OBS", "MJD-O
                   "EXPTIME", "OBSERVER", "BUNIT")
 
 
-def colorized_header(shape, *, wcs, source_header, history, model_name, measured=None):
+def predicted_green_note(names, *, model_name, model_sha256=None):
+    """The HISTORY line of two filters of three: red and blue measured, green predicted.
+
+    Parameters
+    ----------
+    names : list of str
+        The two measured filters, blue to red.
+    model_name : str
+        The model file's name.
+    model_sha256 : str, optional
+        The model file's SHA-256.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(predicted_green_note(["g.fits", "i.fits"], model_name="m.safetensors"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    COLOUR MEASURED in channels R, B from g.fits, i.fits; channel G PREDICTED by the
+    machine-learning model m.safetensors (sha256 unknown), not measured.
+    """
+    return (f"COLOUR MEASURED in channels R, B from {', '.join(names)}; channel G PREDICTED "
+            f"by the machine-learning model {model_name} (sha256 {model_sha256 or 'unknown'}), "
+            "not measured.")
+
+
+def colorized_header(shape, *, wcs, source_header, history, model_name, model_sha256=None,
+                     measured=None):
     """The primary header of a colorized cube: WCS, kept keywords and provenance.
 
     Parameters
@@ -33,6 +62,8 @@ def colorized_header(shape, *, wcs, source_header, history, model_name, measured
         Provenance lines (see `~astro_colorgan.io.provenance_history`).
     model_name : str
         The model file's name.
+    model_sha256 : str, optional
+        The model file's SHA-256.
     measured : `~astro_colorgan.colorize.MeasuredColour`, optional
         The measured colour the model was given.
 
@@ -44,10 +75,9 @@ def colorized_header(shape, *, wcs, source_header, history, model_name, measured
     if measured is None:
         history.append(PREDICTED_COLOURS_NOTE)
     elif measured.two_band:
-        history.append(f"COLOUR MEASURED in channels {measured.channels} from "
-                       f"{', '.join(measured.names)}; channel G PREDICTED by a "
-                       "machine-learning model. Extension MEASURED marks where colour was "
-                       "measured.")
+        history.append(predicted_green_note(measured.names, model_name=model_name,
+                                            model_sha256=model_sha256)
+                       + " Extension MEASURED marks where colour was measured.")
     else:
         history.append(f"COLOUR MEASURED in channels {measured.channels} from "
                        f"{', '.join(measured.names)} (pixels {measured.coarseness:.3g} times "

@@ -127,13 +127,14 @@ def _describe_option(value):
 
 def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
           interval=None, linked=True, weights=None, hdu=None, plane=None, order="bilinear",
-          exact=False, allow_no_wcs=False, box_size=None, complete=False):
+          exact=False, allow_no_wcs=False, box_size=None):
     """Make a colour composite from images in several filters.
 
     The images are read (`~astro_colorgan.io.read_image`), cleared of their sky
     background (`~astro_colorgan.background.subtract_background`), put on one
     grid (`~astro_colorgan.align.align_images`), combined into R, G, B
-    channels (3 filters map to B, G, R; 2 get a synthesised green; more are
+    channels (3 filters map to B, G, R; 2 get a synthesised green, their mean,
+    which `~astro_colorgan.Colorizer.complete` can predict instead; more are
     tinted along the spectrum and summed) and stretched.
 
     Parameters
@@ -175,11 +176,6 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
         Accept filters without celestial WCS that share one pixel grid.
     box_size : int, optional
         The box size of the background estimate (default from the image size).
-    complete : bool or `~astro_colorgan.Colorizer`, optional
-        With two filters: predict the missing green with the guided colorizer
-        (`True`: the default model; or a configured `~astro_colorgan.Colorizer`),
-        keeping the measured red and blue, instead of the mean of the two.
-        HISTORY then says which channel was predicted.
 
     Returns
     -------
@@ -225,8 +221,6 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
             raise ValueError("the weights are all 0, which makes a black image; give at "
                              "least one filter a positive weight")
     interpolation_order(order)
-    if complete is not False and n != 2:
-        raise ValueError(f"complete= predicts the third filter of two; {n} filter(s) given")
     interval = SkyPercentileInterval() if interval is None else interval
     if isinstance(reference, (str, os.PathLike)):
         path, _ = split_path(reference)
@@ -271,24 +265,7 @@ def stack(filters, *, reference=None, background=True, stretch="asinh", Q=8.0,
         "exact": exact,
         "allow_no_wcs": allow_no_wcs,
     }
-    if complete is not False:
-        colorizer = _completer(complete)
-        cube[1] = np.moveaxis(colorizer.complete(rgb), -1, 0)[1]
-        options["complete"] = f"{colorizer.name} (sha256 {colorizer.sha256 or 'unknown'})"
     history = provenance_history("stack", aligned.names, options)
-    if complete is not False:
-        history.append("channels R and B MEASURED; channel G PREDICTED by a machine-learning "
-                       "model from them (not measured).")
     return CompositeImage(rgb=rgb, wcs=aligned.wcs, footprint=footprint, coverage=coverage,
                           names=list(aligned.names), history=history)
 
-
-def _completer(complete):
-    """The colorizer that predicts the third filter (``stack(complete=...)``)."""
-    from ..colorize import Colorizer
-
-    if complete is True:
-        return Colorizer.pretrained()
-    if isinstance(complete, Colorizer):
-        return complete
-    raise TypeError(f"complete must be True, False or a Colorizer, not {type(complete).__name__}")
