@@ -148,6 +148,9 @@ def test_hdu_keeps_wcs_and_says_colours_are_predicted(colorizer, tmp_path):
     assert PREDICTED_COLOURS_NOTE in history  # wrapped at word boundaries
     assert primary.header["COLORSRC"] == "PREDICTED"
     assert primary.header["OBJECT"] == "test field"
+    assert result.names == [result.name]
+    assert repr(result).startswith(f"<ColorizedImage shape=(64, 80) names=[{result.name!r}] "
+                                   "centre RA/DEC (")
 
 
 def test_tta_adds_uncertainty_extension(tiny):

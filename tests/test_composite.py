@@ -255,3 +255,22 @@ def test_stack_image_has_transparent_gaps_and_avm(composite_samples, tmp_path):
     avm = AVM.from_image(str(path))
     np.testing.assert_allclose(avm.to_wcs().pixel_to_world_values(5.0, 7.0),
                                composite.wcs.pixel_to_world_values(5.0, 7.0), atol=1e-9)
+
+
+def test_composite_is_the_rgb_image_that_writes_itself(composite_samples, tmp_path):
+    from astro_colorgan.composite import RGBImage
+    from astro_colorgan.io import make_rgb_hdu, write_fits
+
+    composite = stack(composite_samples)
+    assert isinstance(composite, RGBImage)
+    composite.write_fits(tmp_path / "composite.fits")
+    write_fits(make_rgb_hdu(composite.rgb, wcs=composite.wcs, history=composite.history),
+               tmp_path / "hdu.fits")
+    assert (tmp_path / "composite.fits").read_bytes() == (tmp_path / "hdu.fits").read_bytes()
+    assert [hdu.name for hdu in composite.to_hdulist()] == ["PRIMARY"]
+    text = repr(composite)
+    ny, nx = composite.shape
+    ra, dec = composite.wcs.pixel_to_world_values((nx - 1) / 2, (ny - 1) / 2)
+    assert text.startswith(f"<CompositeImage shape=({ny}, {nx}) names=['sample_g.fits[0]'")
+    assert f"centre RA/DEC ({float(ra):.6f}, {float(dec):.6f}) deg>" in text
+    assert len(text) < 200  # never the arrays

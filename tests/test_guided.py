@@ -198,3 +198,39 @@ def test_cli_colour_frames_and_completion(guided_path, tmp_path, capsys):
     assert "PREDICTED" in " ".join(fits.getheader(both)["HISTORY"])
     assert main(["stack", *names, "--complete", "-o", str(tmp_path / "x.fits")]) == 2
     assert not (tmp_path / "x.fits").exists()
+
+
+@small_frames
+def test_a_composite_is_measured_colour_on_its_own_grid(guided_path):
+    scene = _scene()
+    wcs = _wcs((64, 64))
+    luma = rgb_to_luma(scene, axis=0)
+    luminance = read_image((luma, wcs))
+    coarse = stack(_frames(scene, wcs, 4))  # on its own grid, 4 times coarser
+    measured = measured_colour(coarse, luminance)
+    assert measured.rgb.shape == (3, 64, 64) and measured.names == coarse.names
+    assert measured.coarseness == pytest.approx(4, rel=1e-6) and not measured.two_band
+    assert measured.weight.mean() > 0.8 and 0 <= measured.rgb.min() <= measured.rgb.max() <= 1
+    # on the luminance's grid it is taken as it is, not stretched again
+    fine = stack([(plane, wcs) for plane in scene[::-1]])
+    same = measured_colour(fine, luminance)
+    covered = same.weight > 0
+    assert np.array_equal(np.moveaxis(same.rgb, 0, -1)[covered], fine.rgb[covered])
+    result = Colorizer(guided_path, device="cpu").colorize(luminance, colour=coarse)
+    assert "MEASURED" in result.to_hdulist()
+    assert any(coarse.names[0] in line for line in result.history)
+    with pytest.raises(ValueError, match="no celestial WCS"):
+        measured_colour(stack([plane for plane in scene[::-1, :32]], allow_no_wcs=True),
+                        luminance)
+
+
+def test_a_composite_as_data_gives_its_luma(guided_path):
+    scene = _scene()
+    composite = stack([(plane, _wcs((64, 64))) for plane in scene[::-1]])
+    result = Colorizer(guided_path, device="cpu").colorize(composite)  # stretch 'auto'
+    assert result.wcs is composite.wcs and result.name.startswith("luma of ")
+    assert np.allclose(rgb_to_luma(result.rgb), rgb_to_luma(composite.rgb), atol=1e-5,
+                       equal_nan=True)
+    assert "option stretch = None" in result.history
+    with pytest.raises(ValueError, match="used whole"):
+        Colorizer(guided_path, device="cpu").colorize(composite, plane=0)

@@ -9,7 +9,7 @@ from astropy import log
 from astropy.visualization import BaseInterval, BaseStretch
 
 from ..colorspace import rgb_to_luma
-from ..io import fits_cube_writer, open_image_rows, provenance_history, read_image
+from ..io import ImageData, fits_cube_writer, open_image_rows, provenance_history, read_image
 from ..nets import file_sha256, load_model, resolve_device
 from ._hints import MeasuredColour, measured_colour
 from ._pipeline import InputRows, run
@@ -162,8 +162,7 @@ class Colorizer:
         """The `torch.device` the model runs on."""
         return next(self.model.parameters()).device
 
-    def _options(self, hdu, plane, measured):
-        stretch = self.stretch
+    def _options(self, hdu, plane, measured, *, stretch):
         return {"model": self.name, "model_sha256": self.sha256 or "unknown",
                 "stretch": stretch if isinstance(stretch, (str, type(None))) else repr(stretch),
                 "interval": repr(self.interval) if self.interval is not None else "default",
@@ -193,17 +192,22 @@ class Colorizer:
 
         Parameters
         ----------
-        data : str, path-like, HDUList, image HDU, tuple, NDData, CCDData or `~numpy.ndarray`
+        data : str, path-like, HDUList, image HDU, tuple, NDData, CCDData, ndarray or RGBImage
             The luminance: a single-band image in any form
-            `~astro_colorgan.io.read_image` accepts, shape ``(ny, nx)``.
-        colour : list, str, HDU or `~numpy.ndarray`, optional
+            `~astro_colorgan.io.read_image` accepts, shape ``(ny, nx)``; or
+            a colour image (`~astro_colorgan.composite.RGBImage`, such as
+            `~astro_colorgan.stack` returns), whose Rec. 709 luma is taken as
+            display-ready (as with ``stretch=None``).
+        colour : list, str, HDU, `~numpy.ndarray` or RGBImage, optional
             Measured colour, for a guided model (see
             `~astro_colorgan.colorize.measured_colour`): filter images blue
             to red with WCS (aligned onto the luminance's grid with
             ``reproject``, background-subtracted and combined with ``stack``'s
-            linked stretch), a ``(3, ny, nx)`` FITS colour cube with WCS, or an
-            ``(ny, nx, 3)`` RGB array in [0, 1] on the luminance's grid. The
-            model then predicts only what is not measured.
+            linked stretch), a ``(3, ny, nx)`` FITS colour cube with WCS, an
+            ``(ny, nx, 3)`` RGB array in [0, 1] on the luminance's grid, or a
+            composite that `~astro_colorgan.stack` returned (display-ready
+            colour, reprojected onto the luminance's grid unless it is on
+            it). The model then predicts only what is not measured.
         hdu : int or str, optional
             The HDU of a multi-extension FITS input.
         plane : int, optional
@@ -213,14 +217,20 @@ class Colorizer:
         -------
         `ColorizedImage`
         """
-        image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
+        from ..composite import RGBImage
+
+        if isinstance(data, RGBImage):
+            image, stretch = _luma_image(data, hdu=hdu, plane=plane), None
+        else:
+            image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
+            stretch = self.stretch
         measured = None if colour is None else measured_colour(colour, image)
         source = self._input_rows(lambda a, b: image.data[a:b], image.shape, image.name,
-                                  measured, stretch=self.stretch, warn_non_finite=False)
+                                  measured, stretch=stretch, warn_non_finite=False)
         sink = _ArraySink(image.shape, self.tta)
         self._run(source, image.shape, sink)
-        history = provenance_history("colorize", [image.name], self._options(hdu, plane,
-                                                                              measured))
+        history = provenance_history("colorize", [image.name],
+                                     self._options(hdu, plane, measured, stretch=stretch))
         header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
                                   history=history, model_name=self.name,
                                   model_sha256=self.sha256, measured=measured)
@@ -229,7 +239,8 @@ class Colorizer:
         return ColorizedImage(
             rgb=np.moveaxis(sink.rgb, 0, -1), luminance=sink.luminance, chroma=sink.chroma,
             wcs=image.wcs, header=header, uncertainty=sink.spread, name=image.name,
-            measured=None if measured is None else measured.weight, history=history)
+            measured=None if measured is None else measured.weight, names=[image.name],
+            history=history)
 
     def colorize_file(self, data, output, *, colour=None, hdu=None, plane=None,
                       overwrite=False):
@@ -277,7 +288,8 @@ class Colorizer:
             source = self._input_rows(image.read, image.shape, image.name, None,
                                       stretch=self.stretch, warn_non_finite=True)
             history = provenance_history("colorize", [image.name],
-                                         self._options(hdu, plane, None))
+                                         self._options(hdu, plane, None,
+                                                       stretch=self.stretch))
             header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
                                       history=history, model_name=self.name,
                                       model_sha256=self.sha256)
@@ -351,6 +363,17 @@ class Colorizer:
         sink = _ArraySink(luma.shape, False)
         self._run(source, luma.shape, sink, measured_rgb=cube)
         return np.moveaxis(sink.rgb, 0, -1)
+
+
+def _luma_image(rgb_image, *, hdu, plane):
+    """The display-ready Rec. 709 luma of an `~astro_colorgan.composite.RGBImage`, as an image."""
+    if hdu is not None or plane is not None:
+        raise ValueError("hdu= and plane= select from a FITS input; a colour image given "
+                         "as data is used whole")
+    cube = np.moveaxis(np.asarray(rgb_image.rgb, np.float32), -1, 0)
+    luma = rgb_to_luma(cube, axis=0).astype(np.float32)
+    names = ", ".join(rgb_image.names) or type(rgb_image).__name__
+    return ImageData(luma, ~np.isfinite(luma), wcs=rgb_image.wcs, name=f"luma of {names}")
 
 
 class _ArraySink:

@@ -104,6 +104,45 @@ def _rgb_array(colour, shape):
                           names=["RGB array"])
 
 
+def _same_grid(colour, luminance):
+    """Whether an RGB image lies on the luminance's pixel grid (or has no WCS to say otherwise)."""
+    if colour.shape != luminance.shape:
+        return False
+    if colour.wcs is None or luminance.wcs is None:
+        return True
+    return bool(colour.wcs.wcs.compare(luminance.wcs.wcs, tolerance=1e-10)) and \
+        (colour.wcs.sip is None) == (luminance.wcs.sip is None)
+
+
+def _rgb_image(colour, luminance):
+    """The display-ready colour of an `~astro_colorgan.composite.RGBImage` on the
+    luminance's grid: as it is on that grid, else reprojected by WCS (not re-stretched)."""
+    from ..align import align_images
+
+    names = list(colour.names) or [type(colour).__name__]
+    two_band = len(colour.names) == 2  # a composite of two filters: its green is their mean
+    if _same_grid(colour, luminance):
+        return dataclasses.replace(_rgb_array(colour.rgb, luminance.shape), names=names,
+                                   two_band=two_band)
+    if colour.wcs is None or luminance.wcs is None:
+        missing = "the colour image" if colour.wcs is None else luminance.name
+        raise ValueError(f"{missing} has no celestial WCS and the colour image has another "
+                         f"shape than the luminance {luminance.shape}: the colour cannot be "
+                         "put on its grid")
+    planes = [ImageData(plane, ~np.isfinite(plane), wcs=colour.wcs, name=f"{names[0]} {band}")
+              for plane, band in zip(np.moveaxis(np.asarray(colour.rgb, np.float32), -1, 0),
+                                     "RGB")]
+    aligned = align_images(planes, reference=(luminance.wcs, luminance.shape),
+                           dtype=np.float32)
+    weight = aligned.footprint.all(axis=0) & np.isfinite(aligned.data).all(axis=0)
+    if not weight.any():
+        raise ValueError("the colour image does not overlap the luminance image")
+    rgb = np.where(weight, np.clip(aligned.data, 0, 1), 0).astype(np.float32)
+    coarseness = max(1.0, _pixel_scale(colour) / _pixel_scale(luminance))
+    return MeasuredColour(rgb, weight.astype(np.float32), coarseness=coarseness,
+                          two_band=two_band, names=names)
+
+
 def _cube_planes(colour):
     """The filters blue to red of a ``(3, ny, nx)`` colour cube (planes R, G, B)."""
     planes = [read_image(colour, plane=k, dtype=np.float32) for k in (2, 1, 0)]
@@ -115,13 +154,16 @@ def measured_colour(colour, luminance, *, stack_options=None):
 
     Parameters
     ----------
-    colour : list, str, HDU, `numpy.ndarray` or `MeasuredColour`
+    colour : list, str, HDU, `numpy.ndarray`, RGBImage or `MeasuredColour`
         A list of filter images, blue to red, in any form `~astro_colorgan.stack`
         takes (each with a celestial WCS, or without one on the luminance's
         grid); one colour image, a ``(3, ny, nx)`` FITS cube (planes R, G, B)
         with WCS; or an ``(ny, nx, 3)`` RGB array in [0, 1] on the
-        luminance's grid, taken as display-ready colour as it is; or a
-        `MeasuredColour` on that grid, returned as it is.
+        luminance's grid, taken as display-ready colour as it is; or an
+        `~astro_colorgan.composite.RGBImage` (the composite `~astro_colorgan.stack`
+        returns), display-ready colour taken as it is on the luminance's grid
+        and reprojected onto it by WCS otherwise; or a `MeasuredColour` on
+        that grid, returned as it is.
     luminance : `~astro_colorgan.io.ImageData`
         The luminance image, whose grid the colour is brought onto.
     stack_options : dict, optional
@@ -137,9 +179,11 @@ def measured_colour(colour, luminance, *, stack_options=None):
         If the colour does not overlap the luminance, has no WCS and another
         shape, or is not one of the forms above.
     """
-    from ..composite import stack
+    from ..composite import RGBImage, stack
 
     shape = luminance.shape
+    if isinstance(colour, RGBImage):
+        return _rgb_image(colour, luminance)
     if isinstance(colour, MeasuredColour):
         if colour.rgb.shape != (3,) + tuple(shape):
             raise ValueError(f"the measured colour has shape {colour.rgb.shape[1:]}, "

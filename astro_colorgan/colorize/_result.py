@@ -1,12 +1,12 @@
 """`ColorizedImage`: what the colorizer returns, and the FITS header of its output."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from astropy.io import fits
 
-from ..composite import plot_rgb
-from ..io import fits_text, rgb_cube_header, write_fits, write_rgb_image
+from ..composite import RGBImage
+from ..io import fits_text, rgb_cube_header
 
 __all__ = ["ColorizedImage", "PREDICTED_COLOURS_NOTE", "colorized_header", "predicted_green_note"]
 
@@ -97,9 +97,19 @@ def colorized_header(shape, *, wcs, source_header, history, model_name, model_sh
     return out
 
 
-@dataclass(eq=False)
-class ColorizedImage:
+@dataclass(eq=False, repr=False, kw_only=True)
+class ColorizedImage(RGBImage):
     """A colour image predicted (in part or whole) by the colorizer, on the input's grid.
+
+    An `~astro_colorgan.composite.RGBImage` (``rgb``, ``wcs``, ``names``,
+    ``history``, ``to_hdulist``, ``write_fits``, ``write_image``, ``plot``)
+    with the planes the colorizer saw and made. Its FITS form is a primary
+    float32 ``(3, ny, nx)`` cube (planes R, G, B) under `header` (the input's
+    celestial WCS, some of its keywords and HISTORY cards: package version,
+    input, model and its SHA-256, every option, and what was measured and
+    what predicted), an image extension ``CHROMA_SPREAD`` with the
+    `uncertainty` (``tta``), and ``MEASURED`` with the weight of measured
+    colour (colour given).
 
     Attributes
     ----------
@@ -126,38 +136,26 @@ class ColorizedImage:
         there is entirely the model's prediction.
     name : str
         The input's name.
+    names : list of str
+        ``[name]``.
+    history : list of str
+        Provenance (the HISTORY of ``header``).
     """
 
-    rgb: np.ndarray
     luminance: np.ndarray
     chroma: np.ndarray
-    wcs: object
     header: fits.Header
     uncertainty: np.ndarray = None
     measured: np.ndarray = None
     name: str = "image"
-    history: list = field(default_factory=list)
 
-    @property
-    def shape(self):
-        """The grid shape ``(ny, nx)``."""
-        return self.rgb.shape[:2]
+    def _primary_header(self):
+        return self.header
 
-    def to_hdulist(self):
-        """The FITS form: the R, G, B cube and its extensions.
-
-        Returns
-        -------
-        hdul : `~astropy.io.fits.HDUList`
-            A primary HDU with a float32 ``(3, ny, nx)`` cube (planes R, G, B)
-            carrying the input's celestial WCS, some of its keywords and
-            HISTORY cards (package version, input, model and its SHA-256,
-            every option, and what was measured and what predicted); an image
-            extension ``CHROMA_SPREAD`` with the `uncertainty` (``tta``), and
-            ``MEASURED`` with the weight of measured colour (colour given).
-        """
-        cube = np.ascontiguousarray(np.moveaxis(self.rgb, -1, 0), dtype=np.float32)
-        hdus = [fits.PrimaryHDU(data=cube, header=self.header)]
+    def _extensions(self):
+        """``CHROMA_SPREAD`` with the `uncertainty` (``tta``) and ``MEASURED`` with the
+        weight of measured colour (colour given), where there are such planes."""
+        hdus = []
         for name, plane, unit, lines in (
                 ("CHROMA_SPREAD", self.uncertainty,
                  "standard deviation of chroma (Cb, Cr) over 8 rotations/flips",
@@ -175,17 +173,5 @@ class ColorizedImage:
             for line in lines:
                 hdu.header.add_history(line)
             hdus.append(hdu)
-        return fits.HDUList(hdus)
+        return hdus
 
-    def write_fits(self, path, *, overwrite=False):
-        """Write `to_hdulist` to a FITS file, whole or not at all."""
-        write_fits(self.to_hdulist(), path, overwrite=overwrite)
-
-    def write_image(self, path, *, format=None, overwrite=False):
-        """Write a PNG, JPEG or TIFF image with AVM tags (see `~astro_colorgan.io.write_rgb_image`)."""
-        write_rgb_image(self.rgb, path, wcs=self.wcs, format=format, overwrite=overwrite)
-
-    def plot(self, ax=None, **kwargs):
-        """Show the image, with an RA/Dec grid on WCSAxes when it has a WCS
-        (see ``plot_rgb``)."""
-        return plot_rgb(self.rgb, wcs=self.wcs, ax=ax, **kwargs)

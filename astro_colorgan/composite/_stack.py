@@ -2,7 +2,7 @@
 
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from astropy import log
@@ -11,26 +11,22 @@ from astropy.visualization import BaseInterval, BaseStretch
 
 from ..align import align_images, interpolation_order
 from ..background import subtract_background
-from ..io import (
-    ImageData,
-    make_rgb_hdu,
-    provenance_history,
-    read_image,
-    write_fits,
-    write_rgb_image,
-)
-from ..io import split_path
+from ..io import ImageData, provenance_history, read_image, split_path
 from ._channels import channel_matrix, weighted_matrix
 from ._compose import compose
-from ._plot import plot_rgb
+from ._result import RGBImage
 from ._stretch import SkyPercentileInterval, resolve_stretch
 
 __all__ = ["CompositeImage", "stack"]
 
 
-@dataclass(eq=False)
-class CompositeImage:
-    """A colour composite on a celestial pixel grid.
+@dataclass(eq=False, repr=False, kw_only=True)
+class CompositeImage(RGBImage):
+    """A colour composite on a celestial pixel grid, as `stack` returns it.
+
+    An `~astro_colorgan.composite.RGBImage` (``rgb``, ``wcs``, ``names``,
+    ``history``, ``to_hdulist``, ``write_fits``, ``write_image``, ``plot``)
+    with the filters' coverage.
 
     Attributes
     ----------
@@ -51,36 +47,8 @@ class CompositeImage:
         Provenance: package version, inputs and every option (HISTORY cards).
     """
 
-    rgb: np.ndarray
-    wcs: object
     footprint: np.ndarray
     coverage: np.ndarray
-    names: list = field(default_factory=list)
-    history: list = field(default_factory=list)
-
-    @property
-    def shape(self):
-        """The grid shape ``(ny, nx)``."""
-        return self.rgb.shape[:2]
-
-    def to_hdu(self):
-        """Return a `~astropy.io.fits.PrimaryHDU` with the ``(3, ny, nx)`` R, G, B cube.
-
-        See `~astro_colorgan.io.make_rgb_hdu`.
-        """
-        return make_rgb_hdu(self.rgb, wcs=self.wcs, history=self.history)
-
-    def write_fits(self, path, *, overwrite=False):
-        """Write the ``(3, ny, nx)`` float32 R, G, B cube with WCS and HISTORY to a FITS file."""
-        write_fits(self.to_hdu(), path, overwrite=overwrite)
-
-    def write_image(self, path, *, format=None, overwrite=False):
-        """Write a PNG, JPEG or TIFF image with AVM tags (see `~astro_colorgan.io.write_rgb_image`)."""
-        write_rgb_image(self.rgb, path, wcs=self.wcs, format=format, overwrite=overwrite)
-
-    def plot(self, ax=None, **kwargs):
-        """Show the composite, with an RA/Dec grid on WCSAxes (see ``plot_rgb``)."""
-        return plot_rgb(self.rgb, wcs=self.wcs, ax=ax, **kwargs)
 
 
 def _per_filter(value, n, what):
