@@ -132,21 +132,20 @@ def test_distributed_needs_torchrun(toy_images, tmp_path, monkeypatch):
 
 
 def test_module_entry_point_implies_distributed_under_torchrun(monkeypatch):
-    import importlib
-
+    from astro_colorgan.training import _command
     from astro_colorgan.training.__main__ import main
 
-    cli = importlib.import_module("astro_colorgan.cli.main")  # the module, not the function
     seen = []
-    monkeypatch.setattr(cli, "main", lambda args: seen.append(args) or 0)
+    monkeypatch.setattr(_command, "run_train", lambda args: seen.append(args) or 0)
     for name in TORCHRUN_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     assert main(["DATA", "-o", "m.safetensors"]) == 0
     for name in TORCHRUN_VARIABLES:
         monkeypatch.setenv(name, "0")
-    main(["DATA", "-o", "m.safetensors"])
-    assert seen == [["train", "DATA", "-o", "m.safetensors"],
-                    ["train", "--distributed", "DATA", "-o", "m.safetensors"]]
+    assert main(["DATA", "-o", "m.safetensors"]) == 0
+    assert [(args.data_dir, args.output, args.distributed) for args in seen] == [
+        ("DATA", "m.safetensors", False), ("DATA", "m.safetensors", True)]
+    assert main(["DATA", "-o", "m.safetensors", "--epochs", "x"]) == 2
 
 
 def _worker(args):

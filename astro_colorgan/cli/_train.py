@@ -1,71 +1,19 @@
-"""``astro-colorize train``: train a colorizer on a folder of colour images."""
+"""``astro-colorize train``: train a colorizer on a folder of colour images.
 
-import json
-import os
+The command's options and its run live in ``astro_colorgan.training._command``,
+which ``python -m astro_colorgan.training`` (the form ``torchrun`` starts) shares.
+"""
 
-from ..training import PRESETS
-from ._options import device_options, overwrite_options, progress_options
+from ..training._command import DESCRIPTION, add_train_arguments, run_train
 
 __all__ = ["add_parser", "run"]
+
+#: Run ``astro-colorize train`` with parsed arguments.
+run = run_train
 
 
 def add_parser(subparsers):
     """Add the ``train`` subcommand to the ``astro-colorize`` sub-parsers."""
-    parser = subparsers.add_parser(
-        "train",
-        parents=[device_options(), progress_options(), overwrite_options()],
-        help="train a colorizer on a folder of colour images",
-        description="Train a colorizer on colour images (PNG, JPEG, TIFF, or RGB FITS cubes "
-        "written by 'astro-colorize stack'). Only the training split is used: an image whose "
-        "sha256(file name) starts with a byte below 26 is never trained on.",
-    )
-    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of colour images")
-    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
-                        help="model file to write (.safetensors)")
-    parser.add_argument("--preset", default="default", choices=tuple(PRESETS),
-                        help="training recipe (default: default, the shipped model's)")
-    parser.add_argument("--epochs", type=int, help="passes over the data (default: the preset's)")
-    parser.add_argument("--batch-size", type=int, help="images per step (default: the preset's)")
-    parser.add_argument("--crop", type=int, help="training crop in pixels, a multiple of 16")
-    parser.add_argument("--resume", metavar="CHECKPOINT",
-                        help="continue a run from its checkpoint.pt")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--workdir", metavar="DIR",
-                        help="folder for checkpoint.pt, losses.csv and losses.png "
-                        "(default: MODEL without its suffix, plus '-run')")
-    parser.add_argument("--checkpoint-every", type=int, default=1, metavar="N",
-                        help="write a checkpoint every N epochs (default: 1)")
-    parser.add_argument("--max-steps", type=int, metavar="N",
-                        help="stop after N steps (smoke runs)")
-    parser.add_argument("--simulated", metavar="DIR",
-                        help="folder of simulated fields ('astro-colorize simulate') for a "
-                        "preset that mixes them in (guided-mix)")
-    parser.add_argument("--distributed", action="store_true",
-                        help="train as one of several processes started by torchrun "
-                        "(NCCL on GPUs, one per process; gloo on the CPU); BATCH_SIZE is "
-                        "then shared by the processes, and only rank 0 writes files")
-    parser.set_defaults(func=run)
-    return parser
-
-
-def run(args):
-    """Run ``astro-colorize train`` with parsed arguments ``args``."""
-    from astropy import log
-
-    from ..training import train
-
-    for name in ("epochs", "batch_size", "crop", "checkpoint_every", "max_steps"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
-    info = train(args.data_dir, args.output, preset=args.preset, epochs=args.epochs,
-                 batch_size=args.batch_size, crop=args.crop, device=args.device,
-                 resume=args.resume, seed=args.seed, workdir=args.workdir,
-                 checkpoint_every=args.checkpoint_every, overwrite=args.overwrite,
-                 progress=args.progress, max_steps=args.max_steps,
-                 distributed=args.distributed, simulated=args.simulated)
-    if args.distributed and os.environ.get("RANK", "0") != "0":
-        return 0  # rank 0 reports
-    log.info("trained: " + json.dumps({k: info[k] for k in ("steps", "seconds", "temperature",
-                                                              "saturation") if k in info}))
-    return 0
+    parser = subparsers.add_parser("train", help="train a colorizer on a folder of colour images",
+                                   description=DESCRIPTION)
+    return add_train_arguments(parser)

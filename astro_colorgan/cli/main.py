@@ -3,16 +3,14 @@
 Each subcommand lives in a module of its own (``_stack.py``, ``_colorize.py``, ...)
 that defines ``add_parser(subparsers)`` and ``run(args)`` and imports nothing
 heavy before it runs; this module only collects them, parses the command line
-and applies the error policy: errors in the user's input (`ValueError` and
-`OSError`, raised with a message written for the user) print one line
-``astro-colorize: error: ...`` and exit with status 2; anything else is a bug
-and shows its traceback.
+and applies the error policy of the entry points (``astro_colorgan._entry``):
+errors in the user's input (`ValueError` and `OSError`, raised with a message
+written for the user) print one line ``astro-colorize: error: ...`` and exit
+with status 2; anything else is a bug and shows its traceback.
 """
 
 import argparse
-import os
 import sys
-import warnings
 
 from ..version import version
 
@@ -63,30 +61,6 @@ def build_parser():
     return parser
 
 
-def _one_line(exc):
-    text = str(exc) or exc.__class__.__name__
-    return " ".join(text.split())
-
-
-def _check_environment():
-    """The problem with the environment, before anything reads it, or `None`.
-
-    ``SOURCE_DATE_EPOCH`` (the reproducible-builds time stamp) is read by
-    libraries as they are imported (numpy's f2py, by scipy), which fail with a
-    traceback on a value that is not an integer.
-    """
-    from .._environment import source_date_epoch
-
-    if os.environ.get("SOURCE_DATE_EPOCH") == "":
-        # empty means unset (the convention), but numpy's f2py would fail on it
-        del os.environ["SOURCE_DATE_EPOCH"]
-    try:
-        source_date_epoch()
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
 def main(args=None):
     """Run ``astro-colorize`` with the given arguments.
 
@@ -103,43 +77,9 @@ def main(args=None):
         Ctrl-C exits with 130 and SIGTERM with 143, after removing what was
         being written.
     """
-    problem = _check_environment()
-    if problem is not None:
-        print(f"{PROG}: error: {problem}", file=sys.stderr)
-        return 2
-    parser = build_parser()
-    try:
-        options = parser.parse_args(args)
-    except SystemExit as exc:  # --help, --version and option errors
-        return exc.code if isinstance(exc.code, int) else 2
+    from .._entry import run_main
 
-    from astropy import log
-
-    from ..io import Terminated, terminate_as_exception
-
-    if options.verbose:
-        log.setLevel("DEBUG")
-    elif options.quiet:
-        log.setLevel("WARNING")
-    else:
-        log.setLevel("INFO")
-    try:
-        with warnings.catch_warnings(), terminate_as_exception():
-            # warnings are shown to the user, never turned into tracebacks
-            warnings.simplefilter("default")
-            status = options.func(options)
-    except Terminated:
-        print(f"{PROG}: terminated", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except (ValueError, OSError) as exc:
-        # errors in the input, raised with a message for the user; any other
-        # exception is a bug, whose traceback is shown
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    return 0 if status is None else status
+    return run_main(PROG, build_parser, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,19 +4,23 @@ Training on several processes (one per GPU, or several on the CPU)::
 
     torchrun --nproc_per_node 2 -m astro_colorgan.training DATA_DIR -o MODEL [options]
 
-The arguments are those of ``astro-colorize train``; when ``torchrun``'s
-variables are set, ``--distributed`` is implied.
+The arguments are those of ``astro-colorize train`` (``_command``, which both
+share); when ``torchrun``'s variables are set, ``--distributed`` is implied.
 """
 
+import argparse
 import sys
 
+from . import _command
 from ._distributed import launched_by_torchrun
 
-__all__ = ["main"]
+__all__ = ["PROG", "main"]
+
+PROG = "python -m astro_colorgan.training"
 
 
 def main(args=None):
-    """Run ``astro-colorize train`` with ``args`` (default: ``sys.argv[1:]``).
+    """Run the ``train`` command with ``args`` (default: ``sys.argv[1:]``).
 
     Parameters
     ----------
@@ -26,15 +30,20 @@ def main(args=None):
     Returns
     -------
     status : int
-        The exit status of ``astro-colorize``.
+        0 on success; 2 after a one-line error in the input or the options,
+        130 on Ctrl-C and 143 on SIGTERM (as ``astro-colorize``).
     """
-    from ..cli.main import main as cli_main
+    from .._entry import run_main
 
     args = list(sys.argv[1:] if args is None else args)
     if launched_by_torchrun() and "--distributed" not in args:
         args.insert(0, "--distributed")
-    return cli_main(["train", *args])
+    return run_main(PROG, _parser, args)
 
+
+def _parser():
+    return _command.add_train_arguments(
+        argparse.ArgumentParser(prog=PROG, description=_command.DESCRIPTION))
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
