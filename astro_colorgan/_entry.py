@@ -63,7 +63,7 @@ def run_command(prog, options):
     """
     from astropy import log
 
-    from .io import Terminated, terminate_as_exception
+    from .io._signals import Terminated, terminate_as_exception
 
     if getattr(options, "verbose", False):
         log.setLevel("DEBUG")

@@ -257,7 +257,7 @@ def _instrument(colorizer, timer):
 def _display_luma(data):
     """The display luma of ``Colorizer.colorize(stretch='auto')``: asinh (Q=8) of the
     default interval, from the same public functions."""
-    from astro_colorgan.composite import check_interval, resolve_stretch
+    from astro_colorgan.composite._stretch import check_interval, resolve_stretch
     from astro_colorgan.io import read_image
 
     image = read_image(data, dtype=np.float32)

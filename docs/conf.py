@@ -178,7 +178,8 @@ def _preset_table():
 
 def _shipped_model(part):
     from astro_colorgan.colorize import DEFAULT_MODEL
-    from astro_colorgan.nets import file_sha256, load_model
+    from astro_colorgan.nets import load_model
+    from astro_colorgan.nets._model import file_sha256
 
     _, info = load_model(DEFAULT_MODEL, device="cpu")
     recipe = info.get("recipe", {})

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from astropy.utils.exceptions import AstropyUserWarning
 
-from astro_colorgan.background import default_box_size, estimate_background, subtract_background
+from astro_colorgan.background import estimate_background, subtract_background
+from astro_colorgan.background._core import default_box_size
 from astro_colorgan.io import read_image
 
 from _stack_fields import FIELD_CENTRE, tan_wcs

@@ -381,7 +381,8 @@ def test_api_stack_refusals(inputs):
 
 
 def test_api_output_names(inputs, tmp_path):
-    from astro_colorgan.io import fits_cube_writer, rgb_cube_header, write_fits
+    from astro_colorgan.io import write_fits
+    from astro_colorgan.io._fitsout import fits_cube_writer, rgb_cube_header
 
     for name in ("o.png", "o.jpg", "o.txt", "o"):
         with pytest.raises(ValueError, match="is not a FITS file name"):
@@ -390,7 +391,7 @@ def test_api_output_names(inputs, tmp_path):
             with fits_cube_writer(tmp_path / name, rgb_cube_header((2, 2))):
                 pass
     assert os.listdir(tmp_path) == []
-    from astro_colorgan.io import image_format
+    from astro_colorgan.io._images import image_format
 
     with pytest.raises(ValueError, match=r"use a \.png, \.jpg or \.tif extension$"):
         image_format("o.bmp")
@@ -468,7 +469,7 @@ def test_non_ascii_file_name_is_processed(inputs, tmp_path, capsys):
     status = main(["colorize", inputs["unicode"], "-o", str(out), "--model", inputs["model"]])
     assert status == 0, capsys.readouterr().err
     assert "uni c\\xf8de space.fits" in "\n".join(fits.getheader(out)["HISTORY"])
-    from astro_colorgan.io import fits_text
+    from astro_colorgan.io._fitsout import fits_text
 
     assert fits_text("ünï cødé space.fits") == "uni c\\xf8de space.fits"
 

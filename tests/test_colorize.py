@@ -12,8 +12,9 @@ from astropy.visualization import LinearStretch, MinMaxInterval
 from astropy.wcs import WCS
 
 from astro_colorgan import Colorizer
-from astro_colorgan.colorize import (DEFAULT_MODEL, PREDICTED_COLOURS_NOTE, SINGLE_BAND_MODEL,
-                                     ColorizedImage, tile_starts)
+from astro_colorgan.colorize import DEFAULT_MODEL, SINGLE_BAND_MODEL, ColorizedImage
+from astro_colorgan.colorize._result import PREDICTED_COLOURS_NOTE
+from astro_colorgan.colorize._tiling import tile_starts
 from astro_colorgan.colorspace import rgb_to_luma
 
 

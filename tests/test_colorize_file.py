@@ -9,7 +9,8 @@ from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS
 
 from astro_colorgan import Colorizer
-from astro_colorgan.io import fits_cube_writer, open_image_rows, rgb_cube_header
+from astro_colorgan.io import open_image_rows
+from astro_colorgan.io._fitsout import fits_cube_writer, rgb_cube_header
 
 
 @pytest.fixture(scope="module")

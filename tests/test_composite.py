@@ -13,14 +13,9 @@ from astropy.visualization import (
 from astropy.wcs import WCS
 
 from astro_colorgan import stack
-from astro_colorgan.composite import (
-    SkyPercentileInterval,
-    channel_matrix,
-    mix_channels,
-    resolve_stretch,
-    stretch_linked,
-    stretch_per_filter,
-)
+from astro_colorgan.composite import SkyPercentileInterval
+from astro_colorgan.composite._channels import channel_matrix
+from astro_colorgan.composite._stretch import resolve_stretch
 from astro_colorgan.data import get_sample_path
 from astro_colorgan.version import version
 
@@ -98,43 +93,6 @@ def test_channel_matrix_orders_filters_blue_to_red():
         assert np.all(np.diff(matrix[0]) >= 0) and np.all(np.diff(matrix[2]) <= 0)
     with pytest.raises(ValueError):
         channel_matrix(0)
-
-
-def test_mix_channels_weights_and_gaps():
-    filters = np.ones((3, 4, 5), dtype=np.float32)
-    filters[0, 0, 0] = np.nan  # blue missing at one pixel
-    filters[:, 1, 1] = np.nan  # nothing at another
-    channels = mix_channels(filters, weights=[2.0, 1.0, 0.5])
-    np.testing.assert_allclose(channels[:, 3, 3], [0.5, 1.0, 2.0])  # R, G, B
-    np.testing.assert_allclose(channels[:, 0, 0], [0.5, 1.0, 0.0])
-    assert np.isnan(channels[:, 1, 1]).all()
-    with pytest.raises(ValueError, match="2 weight"):
-        mix_channels(filters, weights=[1, 2])
-
-
-# ------------------------------------------------------------- stretches
-
-
-def test_linked_stretch_preserves_colour():
-    rng = np.random.default_rng(5)
-    channels = rng.uniform(0.01, 1.0, (3, 30, 30)).astype(np.float32)
-    channels[:, 0, 0] = [50.0, 25.0, 5.0]  # far above the upper limit
-    rgb = stretch_linked(channels, stretch=resolve_stretch("asinh", Q=8),
-                         interval=ManualInterval(0.0, 1.0))
-    ratios_in = channels[0] / channels[1]
-    ratios_out = rgb[:, :, 0] / rgb[:, :, 1]
-    np.testing.assert_allclose(ratios_out, ratios_in, rtol=1e-4)
-    np.testing.assert_allclose(rgb[0, 0], [1.0, 0.5, 0.1], rtol=1e-5)  # saturated, same hue
-    assert rgb.max() <= 1.0 and rgb.min() >= 0.0
-
-
-def test_per_filter_stretch_normalises_each_filter():
-    rng = np.random.default_rng(6)
-    filters = rng.uniform(0, 1, (3, 20, 20)).astype(np.float32)
-    scaled = filters * np.array([1.0, 10.0, 100.0], dtype=np.float32)[:, None, None]
-    stretches = [SqrtStretch()] * 3
-    np.testing.assert_allclose(stretch_per_filter(scaled, stretches=stretches),
-                               stretch_per_filter(filters, stretches=stretches), atol=1e-5)
 
 
 def test_stack_linked_and_per_filter_differ_in_colour_balance(composite_samples):
@@ -274,3 +232,73 @@ def test_composite_is_the_rgb_image_that_writes_itself(composite_samples, tmp_pa
     assert text.startswith(f"<CompositeImage shape=({ny}, {nx}) names=['sample_g.fits[0]'")
     assert f"centre RA/DEC ({float(ra):.6f}, {float(dec):.6f}) deg>" in text
     assert len(text) < 200  # never the arrays
+
+
+# ------------------------------------------------------------- compose
+
+
+def _compose(filters, **options):
+    from astro_colorgan.composite._compose import compose
+
+    return compose(filters, **options)
+
+
+def test_compose_weights_and_gaps():
+    from astro_colorgan.composite._channels import weighted_matrix
+
+    filters = np.ones((3, 4, 5), dtype=np.float32)
+    filters[0, 0, 0] = np.nan  # blue missing at one pixel
+    filters[:, 1, 1] = np.nan  # nothing at another
+    rgb = _compose(filters, matrix=weighted_matrix(3, weights=[2.0, 1.0, 0.5]),
+                   stretches=[LinearStretch()] * 3, interval=ManualInterval(0.0, 4.0),
+                   linked=False)
+    assert rgb.shape == (3, 4, 5) and rgb.dtype == np.float32
+    np.testing.assert_allclose(rgb[:, 3, 3], [0.125, 0.25, 0.5])  # R, G, B
+    np.testing.assert_allclose(rgb[:, 0, 0], [0.125, 0.25, 0.0])  # blue gives nothing
+    assert np.isnan(rgb[:, 1, 1]).all()
+    with pytest.raises(ValueError, match="2 weight"):
+        weighted_matrix(3, weights=[1, 2])
+
+
+def test_compose_linked_preserves_colour_in_place():
+    from astro_colorgan.composite._channels import channel_matrix
+    from astro_colorgan.composite._stretch import resolve_stretch
+
+    rng = np.random.default_rng(5)
+    channels = rng.uniform(0.01, 1.0, (3, 30, 30)).astype(np.float32)
+    channels[:, 0, 0] = [50.0, 25.0, 5.0]  # far above the upper limit
+    filters = np.ascontiguousarray(channels[::-1])  # blue to red
+    rgb = _compose(filters, matrix=channel_matrix(3), stretches=[resolve_stretch("asinh", Q=8)],
+                   interval=ManualInterval(0.0, 1.0))
+    assert np.shares_memory(rgb, filters)  # three float32 filters: written in place
+    np.testing.assert_allclose(rgb[0] / rgb[1], channels[0] / channels[1], rtol=1e-4)
+    np.testing.assert_allclose(rgb[:, 0, 0], [1.0, 0.5, 0.1], rtol=1e-5)  # saturated, same hue
+    assert rgb.max() <= 1.0 and rgb.min() >= 0.0
+
+
+def test_compose_per_filter_normalises_each_filter():
+    from astro_colorgan.composite._channels import channel_matrix
+
+    rng = np.random.default_rng(6)
+    filters = rng.uniform(0, 1, (3, 20, 20)).astype(np.float32)
+    scaled = filters * np.array([1.0, 10.0, 100.0], dtype=np.float32)[:, None, None]
+    options = dict(matrix=channel_matrix(3), stretches=[SqrtStretch()] * 3,
+                   interval=MinMaxInterval(), linked=False)
+    np.testing.assert_allclose(_compose(scaled, **options), _compose(filters, **options),
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_compose_block_by_block_is_the_whole(linked, monkeypatch):
+    from astro_colorgan.composite import _compose as module
+    from astro_colorgan.composite._channels import channel_matrix
+
+    rng = np.random.default_rng(7)
+    filters = rng.uniform(0, 1, (2, 40, 30))  # float64, two filters: a new cube
+    options = dict(matrix=channel_matrix(2), stretches=[SqrtStretch()] * 2,
+                   interval=MinMaxInterval(), linked=linked)
+    whole = _compose(filters.copy(), **options)
+    monkeypatch.setattr(module, "_BLOCK_PIXELS", 70)  # blocks of two rows and a bit
+    blocks = _compose(filters.copy(), **options)
+    assert whole.dtype == np.float64 and whole.shape == (3, 40, 30)
+    np.testing.assert_array_equal(blocks, whole)

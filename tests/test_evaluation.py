@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from astro_colorgan.evaluation import (METRIC_NAMES, EvaluationResult, colourfulness, evaluate,
-                                      image_metrics, pixel_masks, standard_errors)
+from astro_colorgan.evaluation import (EvaluationResult, colourfulness, evaluate, image_metrics,
+                                       pixel_masks, standard_errors)
+from astro_colorgan.evaluation._metrics import METRIC_NAMES
 
 from _colour_images import make_colour_images
 

@@ -8,10 +8,11 @@ from astropy.wcs import WCS
 
 from astro_colorgan import Colorizer, stack
 from astro_colorgan.cli.main import main
-from astro_colorgan.colorize import MeasuredColour, colour_hints, measured_colour
+from astro_colorgan.colorize import MeasuredColour, measured_colour
+from astro_colorgan.colorize._hints import colour_hints
 from astro_colorgan.io import read_image
 from astro_colorgan.colorspace import rgb_to_chroma, rgb_to_luma
-from astro_colorgan.nets import HINT_CHANNELS
+from astro_colorgan.nets._generator import HINT_CHANNELS
 
 # the colour frames of these tests are too small for a background mesh
 small_frames = pytest.mark.filterwarnings("ignore:image too small or crowded")

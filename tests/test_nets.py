@@ -6,8 +6,9 @@ import torch
 
 from astro_colorgan.colorspace import (absolute_chroma, chroma_to_rgb, relative_chroma,
                                        rgb_to_chroma, rgb_to_luma)
-from astro_colorgan.nets import (HINT_CHANNELS, ChromaUNet, ColorModel, PatchDiscriminator,
-                                 load_model, save_model)
+from astro_colorgan.nets import ColorModel, load_model, save_model
+from astro_colorgan.nets._discriminator import PatchDiscriminator
+from astro_colorgan.nets._generator import HINT_CHANNELS, ChromaUNet
 from astro_colorgan.training._bins import (chroma_histogram, rebalancing_weights, select_bins,
                                            soft_encode)
 from astro_colorgan.training._losses import (lsgan_discriminator_loss, lsgan_generator_loss,

@@ -280,7 +280,7 @@ def test_fields_are_images_of_a_folder(tmp_path):
 
 
 def test_training_images_mix_in_simulated_fields(tmp_path):
-    from astro_colorgan.training import TrainingImages
+    from astro_colorgan.training._samples import TrainingImages
     from _colour_images import make_colour_images
 
     photos, sims = tmp_path / "photos", tmp_path / "sims"
@@ -298,7 +298,8 @@ def test_training_images_mix_in_simulated_fields(tmp_path):
 def test_a_field_is_also_its_filters_linear_data(tmp_path):
     """`read_field` gives the composite and each filter's linear image on its grid,
     blue to red and row 0 at the top, so a field's users' path is its own data."""
-    from astro_colorgan.datasets import read_color_image, read_field
+    from astro_colorgan.datasets import read_color_image
+    from astro_colorgan.datasets._folder import read_field
 
     simulate_fields(tmp_path, 1, ["F814W", "F435W", "F606W"], size=32, seed=5)
     folder = tmp_path / "field_0000"
@@ -318,7 +319,7 @@ def test_a_field_is_also_its_filters_linear_data(tmp_path):
 def test_training_crops_of_a_field_carry_its_display_scaled_filters(tmp_path):
     """A field's crop comes with one of its filters through the default display
     scaling, cut and turned with it; a photograph's with none."""
-    from astro_colorgan.training import TrainingImages
+    from astro_colorgan.training._samples import TrainingImages
     from astro_colorgan.training._inputs import display_luma, guided_input
     from _colour_images import make_colour_images
 
@@ -366,7 +367,7 @@ def test_training_crops_of_a_field_carry_its_display_scaled_filters(tmp_path):
 def test_users_path_of_a_field_is_its_middle_filter(tmp_path, monkeypatch, tiny_model_path):
     """`evaluate(path='users')` colorizes a field's own linear image in its middle
     filter, and a photograph's luma made linear (the protocol's rule)."""
-    from astro_colorgan.datasets import read_field
+    from astro_colorgan.datasets._folder import read_field
     from astro_colorgan.evaluation import _evaluate
     from _colour_images import make_colour_images
 

@@ -8,7 +8,9 @@ from safetensors import safe_open
 
 from astro_colorgan.datasets import find_images, in_test_split, is_coloured, read_color_image
 from astro_colorgan.nets import load_model
-from astro_colorgan.training import CSV_COLUMNS, PRESETS, TrainingImages, get_preset, train
+from astro_colorgan.training import PRESETS, get_preset, train
+from astro_colorgan.training._losslog import CSV_COLUMNS
+from astro_colorgan.training._samples import TrainingImages
 
 from _colour_images import make_colour_images
 from _runs import read_losses

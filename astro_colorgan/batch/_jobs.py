@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..io import first_line
+from ..io._fits import first_line
 
 __all__ = ["JobSettings", "run_job", "split_colorize_options"]
 
@@ -106,7 +106,8 @@ def _stack_then_colorize(colorizer, sources, output, settings):
     from astropy.nddata import NDData
 
     from ..composite import stack
-    from ..io import add_history, check_output_path, write_fits
+    from ..io import check_output_path, write_fits
+    from ..io._fitsout import add_history
     from ..colorspace import rgb_to_luma
 
     check_output_path(output, overwrite=settings.overwrite)

@@ -5,7 +5,8 @@ import os
 import uuid
 from dataclasses import dataclass
 
-from ..io import check_output_path, remove_stale_temporaries
+from ..io import check_output_path
+from ..io._files import remove_stale_temporaries
 from ._inputs import expand_inputs
 from ._jobs import JobSettings, run_job, split_colorize_options
 
@@ -118,7 +119,7 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
         scheduler cannot be reached.
     """
     from ..colorize import DEFAULT_MODEL, Colorizer
-    from ..nets import resolve_device
+    from ..nets._model import resolve_device
 
     # every option is checked before any folder, cluster or model is touched
     _check_options(mode, workers, timeout, dict(colorize_options or {}),
@@ -161,8 +162,9 @@ def _check_options(mode, workers, timeout, colorize_options, stack_options):
     """Refuse options that would fail every job, before anything starts."""
     import math
 
-    from ..colorize import check_tiling
-    from ..composite import SkyPercentileInterval, resolve_stretch
+    from ..colorize._tiling import check_tiling
+    from ..composite import SkyPercentileInterval
+    from ..composite._stretch import resolve_stretch
     from ._inputs import MODES
     from ._jobs import CALL_OPTIONS
 
@@ -188,7 +190,7 @@ def _check_options(mode, workers, timeout, colorize_options, stack_options):
         resolve_stretch(item, Q=stack_Q)
     interval = stack_options.get("interval")
     if interval is not None and not isinstance(interval, SkyPercentileInterval):
-        from ..composite import check_interval
+        from ..composite._stretch import check_interval
 
         check_interval(interval)
 

@@ -42,7 +42,9 @@ def run(args):
     from astropy import log
 
     from ..colorize import Colorizer
-    from ..io import check_fits_name, check_output_path, image_format
+    from ..io import check_output_path
+    from ..io._files import check_fits_name
+    from ..io._images import image_format
 
     check_fits_name(args.output)
     if args.png and image_format(args.png) != "PNG":

@@ -76,7 +76,9 @@ def run(args):
     from astropy import log
 
     from ..composite import SkyPercentileInterval, stack
-    from ..io import check_output_path, image_format, is_fits_name
+    from ..io import check_output_path
+    from ..io._files import is_fits_name
+    from ..io._images import image_format
 
     outputs = [args.output] + ([args.png] if args.png else [])
     if args.png and image_format(args.png) != "PNG":

@@ -9,8 +9,10 @@ from astropy import log
 from astropy.visualization import BaseInterval, BaseStretch
 
 from ..colorspace import rgb_to_luma
-from ..io import ImageData, fits_cube_writer, open_image_rows, provenance_history, read_image
-from ..nets import file_sha256, load_model, resolve_device
+from ..io import ImageData, open_image_rows, provenance_history, read_image
+from ..io._fitsout import fits_cube_writer
+from ..nets import load_model
+from ..nets._model import file_sha256, resolve_device
 from ._hints import MeasuredColour, measured_colour
 from ._pipeline import InputRows, run
 from ._result import ColorizedImage, colorized_header, predicted_green_note
@@ -275,7 +277,8 @@ class Colorizer:
         FileExistsError
             If ``output`` exists and ``overwrite`` is False (checked before any work).
         """
-        from ..io import check_fits_name, check_output_path
+        from ..io import check_output_path
+        from ..io._files import check_fits_name
 
         output = os.fspath(output)
         check_fits_name(output)

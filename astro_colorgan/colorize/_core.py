@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..nets import SIZE_MULTIPLE
+from ..nets._generator import SIZE_MULTIPLE
 
 __all__ = ["pad_to_multiple", "dihedral", "undo_dihedral", "frozen_normalisation"]
 

@@ -9,7 +9,8 @@ import numpy as np
 from astropy.io import fits
 
 from ..io import ImageData, read_image
-from ..colorspace import LUMA_EPS, RELATIVE_CHROMA_MAX, rgb_to_chroma, rgb_to_luma
+from ..colorspace import rgb_to_chroma, rgb_to_luma
+from ..colorspace._ycbcr import LUMA_EPS, RELATIVE_CHROMA_MAX
 
 __all__ = ["MeasuredColour", "measured_colour", "colour_hints"]
 

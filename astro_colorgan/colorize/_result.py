@@ -6,7 +6,7 @@ import numpy as np
 from astropy.io import fits
 
 from ..composite import RGBImage
-from ..io import fits_text, rgb_cube_header
+from ..io._fitsout import fits_text, rgb_cube_header
 
 __all__ = ["ColorizedImage", "PREDICTED_COLOURS_NOTE", "colorized_header", "predicted_green_note"]
 

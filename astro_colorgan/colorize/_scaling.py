@@ -9,7 +9,7 @@ from astropy.utils.exceptions import AstropyUserWarning
 from astropy.visualization import (AsinhStretch, BaseInterval, BaseStretch, LinearStretch,
                                    SqrtStretch)
 
-from ..composite import check_interval, resolve_stretch
+from ..composite._stretch import check_interval, resolve_stretch
 
 __all__ = ["DisplayScaling", "LIMIT_SAMPLE_PIXELS"]
 

@@ -4,7 +4,7 @@ import colorsys
 
 import numpy as np
 
-__all__ = ["channel_matrix", "mean_green", "mix_block", "mix_channels", "weighted_matrix"]
+__all__ = ["channel_matrix", "mean_green", "mix_block", "weighted_matrix"]
 
 
 def channel_matrix(n_filters):
@@ -84,33 +84,6 @@ def mix_block(filters, matrix, out=None):
                 out[channel] += plane * dtype.type(factor)
     out[:, ~covered] = np.nan
     return out
-
-
-def mix_channels(filters, *, matrix=None, weights=None, dtype=np.float32):
-    """Combine filter images into R, G, B channels.
-
-    Parameters
-    ----------
-    filters : `~numpy.ndarray`
-        The filter images on one grid, shape ``(n, ny, nx)``, blue to red; NaN
-        where a filter has no data (it then contributes nothing).
-    matrix : `~numpy.ndarray`, optional
-        Shape ``(3, n)``; by default ``channel_matrix`` of ``n``.
-    weights : sequence of float, optional
-        A factor for each filter (default 1).
-    dtype : dtype, optional
-        The float type of the result.
-
-    Returns
-    -------
-    channels : `~numpy.ndarray`
-        Shape ``(3, ny, nx)``, planes R, G, B; NaN where no filter has data.
-    """
-    filters = np.asarray(filters)
-    if filters.ndim != 3:
-        raise ValueError(f"filters must have shape (n, ny, nx), not {filters.shape}")
-    return mix_block(filters, weighted_matrix(filters.shape[0], matrix=matrix, weights=weights),
-                     out=np.empty((3,) + filters.shape[1:], dtype=dtype))
 
 
 def weighted_matrix(n_filters, *, matrix=None, weights=None):

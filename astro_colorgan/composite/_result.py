@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from astropy.io import fits
 
-from ..io import rgb_cube_header, write_fits, write_rgb_image
+from ..io import write_fits, write_rgb_image
+from ..io._fitsout import rgb_cube_header
 from ._plot import plot_rgb
 
 __all__ = ["RGBImage"]
@@ -71,7 +72,7 @@ class RGBImage:
         return f"centre {axes} ({lon:.6f}, {lat:.6f}) deg"
 
     def _primary_header(self):
-        """The header of the primary HDU (see `~astro_colorgan.io.rgb_cube_header`)."""
+        """The header of the primary HDU (``rgb_cube_header``'s)."""
         return rgb_cube_header(self.shape, wcs=self.wcs, history=self.history)
 
     def _extensions(self):

@@ -11,7 +11,8 @@ from astropy.visualization import BaseInterval, BaseStretch
 
 from ..align import align_images, interpolation_order
 from ..background import subtract_background
-from ..io import ImageData, provenance_history, read_image, split_path
+from ..io import ImageData, provenance_history, read_image
+from ..io._fits import split_path
 from ._channels import channel_matrix, weighted_matrix
 from ._compose import compose
 from ._result import RGBImage

@@ -21,8 +21,6 @@ __all__ = [
     "lupton_block",
     "resolve_stretch",
     "stretch_block",
-    "stretch_linked",
-    "stretch_per_filter",
 ]
 
 #: names accepted by ``resolve_stretch``
@@ -187,60 +185,3 @@ def stretch_block(values, *, vmin, vmax, stretch):
     np.clip(x, 0, 1, out=x)
     x = np.asarray(stretch(x, clip=False), dtype=values.dtype)
     return np.clip(x, 0, 1, out=x)
-
-
-def stretch_linked(channels, *, stretch, interval=None):
-    """Stretch R, G, B together, preserving colour (Lupton et al. 2004).
-
-    The intensity ``I`` (mean of the channels) is normalised by the
-    ``interval`` limits and stretched; every channel is scaled by the same
-    factor ``stretch(I) / I``, so each pixel keeps its hue. Pixels brighter
-    than 1 in some channel are scaled down as a whole rather than clipped.
-
-    Parameters
-    ----------
-    channels : `~numpy.ndarray`
-        Shape ``(3, ny, nx)``, planes R, G, B; NaN where there is no data.
-    stretch : `~astropy.visualization.BaseStretch`
-        The stretch applied to the normalised intensity.
-    interval : `~astropy.visualization.BaseInterval`, optional
-        Gives the intensity limits that map to 0 and 1 (default
-        `SkyPercentileInterval`).
-
-    Returns
-    -------
-    rgb : `~numpy.ndarray`
-        Shape ``(ny, nx, 3)``, values in [0, 1], NaN where there is no data.
-    """
-    channels = np.array(channels, dtype=np.result_type(channels.dtype, np.float32))
-    vmin, vmax = check_interval(interval).get_limits(np.mean(channels, axis=0))
-    return np.moveaxis(lupton_block(channels, vmin=vmin, vmax=vmax, stretch=stretch), 0, -1)
-
-
-def stretch_per_filter(filters, *, stretches, interval=None):
-    """Normalise and stretch each filter on its own.
-
-    Parameters
-    ----------
-    filters : `~numpy.ndarray`
-        Shape ``(n, ny, nx)``; NaN where a filter has no data.
-    stretches : list of `~astropy.visualization.BaseStretch`
-        One stretch per filter.
-    interval : `~astropy.visualization.BaseInterval` or list of them, optional
-        The limits of each filter (default `SkyPercentileInterval`), computed
-        from that filter's own values.
-
-    Returns
-    -------
-    stretched : `~numpy.ndarray`
-        Shape ``(n, ny, nx)``, values in [0, 1], NaN where there was no data.
-    """
-    intervals = interval if isinstance(interval, (list, tuple)) else [interval] * len(filters)
-    if len(intervals) != len(filters) or len(stretches) != len(filters):
-        raise ValueError(f"give one stretch and one interval per filter ({len(filters)})")
-    filters = np.asarray(filters)
-    out = np.empty(filters.shape, dtype=np.result_type(filters.dtype, np.float32))
-    for index, (plane, stretch, interval) in enumerate(zip(filters, stretches, intervals)):
-        vmin, vmax = check_interval(interval).get_limits(plane)
-        out[index] = stretch_block(plane, vmin=vmin, vmax=vmax, stretch=stretch)
-    return out

@@ -16,7 +16,8 @@ import math
 import numpy as np
 from astropy.io import fits
 
-from ..io import add_history, provenance_history
+from ..io import provenance_history
+from ..io._fitsout import add_history
 from ._sim_catalog import complete_catalog, random_catalog
 from ._sim_field import SimulatedField
 from ._sim_physics import (AB_NJY_ZEROPOINT, INSTRUMENTS, REFERENCE_BAND, SIMULATED_FILTERS,

@@ -6,7 +6,8 @@ import os
 import numpy as np
 from astropy import log
 
-from ..datasets import find_images, is_coloured, is_field_folder, read_color_image, read_field
+from ..datasets import find_images, is_coloured, read_color_image
+from ..datasets._folder import is_field_folder, read_field
 from ..io import check_output_path
 from ..colorspace import rgb_to_luma
 from ._modes import (BASELINES, HINT_MODES, PATHS, baseline, colour_alone, model_prediction,

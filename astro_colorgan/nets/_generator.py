@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._layers import ResidualBlock, conv_block
-from ..colorspace import RELATIVE_CHROMA_MAX
+from ..colorspace._ycbcr import RELATIVE_CHROMA_MAX
 
 __all__ = ["ChromaUNet", "CHROMA_STRIDE", "SIZE_MULTIPLE", "HINT_CHANNELS"]
 

@@ -10,12 +10,8 @@ from ._presets import PRESETS, Preset, get_preset
 
 __all__ = ["PRESETS", "Preset", "get_preset", "train"]
 
-# the names that need torch, and the module of each; all but `train` are shared with the
-# rest of the package, tests and scripts, not part of the public API
-_LAZY = {"train": "._trainer", "guided_input": "._inputs", "HINT_MODES": "._inputs",
-         "TrainingImages": "._samples", "CSV_COLUMNS": "._losslog",
-         "choose_temperature": "._validation", "TEMPERATURES": "._validation",
-         "SATURATIONS": "._validation", "COLOURFULNESS_BAND": "._validation"}
+# the names that need torch, and the module of each
+_LAZY = {"train": "._trainer"}
 
 
 def __getattr__(name):

@@ -10,7 +10,7 @@ up-weighted so that the loss is not won by predicting grey-brown averages.
 import numpy as np
 import torch
 
-from ..colorspace import RELATIVE_CHROMA_MAX
+from ..colorspace._ycbcr import RELATIVE_CHROMA_MAX
 
 __all__ = ["BIN_STEP", "chroma_histogram", "select_bins", "rebalancing_weights", "soft_encode"]
 

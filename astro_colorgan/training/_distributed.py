@@ -13,7 +13,7 @@ import os
 import torch
 from astropy import log
 
-from ..nets import resolve_device
+from ..nets._model import resolve_device
 
 __all__ = ["Processes", "TORCHRUN_VARIABLES", "launched_by_torchrun", "unwrap"]
 

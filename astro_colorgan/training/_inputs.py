@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ..colorize import colour_hints
+from ..colorize._hints import colour_hints
 from ..composite import mean_green
 from ..colorspace import rgb_to_luma
 

@@ -7,7 +7,8 @@ import numpy as np
 from astropy import log
 from astropy.utils.exceptions import AstropyUserWarning
 
-from ..datasets import is_coloured, is_field_folder, read_color_image, read_field
+from ..datasets import is_coloured, read_color_image
+from ..datasets._folder import is_field_folder, read_field
 from ._inputs import display_luma
 
 __all__ = ["TrainingImages"]

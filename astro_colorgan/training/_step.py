@@ -8,9 +8,12 @@ import torch
 import torch.nn.functional as F
 from astropy import log
 
-from ..colorspace import (RELATIVE_CHROMA_MAX, chroma_to_rgb, foreground_weight, relative_chroma,
-                          rgb_to_chroma, rgb_to_luma)
-from ..nets import CHROMA_STRIDE, ColorModel, PatchDiscriminator, load_model
+from ..colorspace import (chroma_to_rgb, foreground_weight, relative_chroma, rgb_to_chroma,
+                          rgb_to_luma)
+from ..colorspace._ycbcr import RELATIVE_CHROMA_MAX
+from ..nets import ColorModel, load_model
+from ..nets._discriminator import PatchDiscriminator
+from ..nets._generator import CHROMA_STRIDE
 from ._bins import BIN_STEP, chroma_histogram, rebalancing_weights, select_bins, soft_encode
 from ._losses import lsgan_discriminator_loss, lsgan_generator_loss, rebalanced_cross_entropy
 from ._distributed import unwrap

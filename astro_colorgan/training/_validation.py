@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from astropy import log
 
-from ..colorize import pad_to_multiple
+from ..colorize._core import pad_to_multiple
 from ..datasets import find_images, is_coloured, read_color_image
 from ..evaluation import image_metrics
 from ..colorspace import chroma_to_rgb, rgb_to_luma
