@@ -5,6 +5,9 @@ import os
 import re
 from dataclasses import dataclass
 
+from ..io._fits import split_path
+from ..io._files import fits_stem, is_fits_name
+
 __all__ = ["BatchJob", "expand_inputs", "filter_wavelength", "LIST_SUFFIXES", "MODES"]
 
 #: Files with these extensions are lists of inputs, one job per line.
@@ -12,8 +15,6 @@ LIST_SUFFIXES = (".txt", ".lst", ".list")
 
 #: What a batch does with each input.
 MODES = ("colorize", "stack-then-colorize")
-
-_FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz")
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def _read_list(path, mode):
             if not line:
                 continue
             paths = [item if os.path.isabs(item) else os.path.join(folder, item)
-                     for item in line.split()]
+                     for item in _list_items(line, folder, mode, f"{path}, line {number}")]
             if mode == "colorize" and len(paths) > 1:
                 raise ValueError(f"{path}, line {number}: one image per line in colorize mode "
                                  f"({len(paths)} given)")
@@ -114,10 +115,24 @@ def _read_list(path, mode):
     return groups
 
 
+def _list_items(line, folder, mode, where):
+    """The paths of a line of a list file: the whole line where it names a file (spaces
+    and all), else its items separated by spaces, 'quoted' where a name holds a space."""
+    import shlex
+
+    whole = line if os.path.isabs(line) else os.path.join(folder, line)
+    if mode == "colorize" and os.path.exists(split_path(whole)[0]):
+        return [line]
+    try:
+        return shlex.split(line)
+    except ValueError as exc:  # an unclosed quote
+        raise ValueError(f"{where}: {exc}") from None
+
+
 def _folder_group(folder):
     """The FITS files of a folder, blue to red where their headers tell, else by name."""
     files = sorted(os.path.join(folder, name) for name in os.listdir(folder)
-                   if name.lower().endswith(_FITS_SUFFIXES))
+                   if is_fits_name(name))
     if not files:
         raise ValueError(f"folder {folder} holds no FITS file")
     wavelengths = [filter_wavelength(path) for path in files]
@@ -182,7 +197,5 @@ def _job_name(sources):
 
 def _stem(path):
     name = os.path.basename(os.path.normpath(path.split("[")[0]))
-    for suffix in _FITS_SUFFIXES:
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return os.path.splitext(name)[0]
+    stem = fits_stem(name)
+    return stem if stem is not None else os.path.splitext(name)[0]

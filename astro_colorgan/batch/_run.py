@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..io import check_output_path
 from ..io._files import remove_stale_temporaries
+from ..io._files import check_not_inputs
 from ._inputs import expand_inputs
 from ._jobs import JobSettings, run_job, split_colorize_options
 
@@ -112,8 +113,9 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
     Raises
     ------
     ValueError
-        If no input matches, two inputs share an output name, the model is
-        not a colorizer model, or a colorize option is invalid.
+        If no input matches, two inputs share an output name, an output would
+        replace an input (whatever ``overwrite`` says), the model is not a
+        colorizer model, or a colorize option is invalid.
     OSError
         If the output folder cannot be written, the model is missing or the
         scheduler cannot be reached.
@@ -128,6 +130,7 @@ def run_batch(inputs, out_dir, *, mode="colorize", model=None, workers=None, sch
     jobs = expand_inputs(inputs, mode=mode)
     out_dir = os.fspath(out_dir)
     outputs = [os.path.join(out_dir, f"{job.name}.fits") for job in jobs]
+    check_not_inputs(outputs, [job.sources for job in jobs])
     if os.path.exists(out_dir):
         if not os.path.isdir(out_dir):
             raise NotADirectoryError(f"Output folder is not a folder: {out_dir}")

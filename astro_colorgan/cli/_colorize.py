@@ -42,16 +42,14 @@ def run(args):
     from astropy import log
 
     from ..colorize import Colorizer
-    from ..io import check_output_path
-    from ..io._files import check_fits_name
+    from ..io._files import check_fits_name, check_outputs, output_group
     from ..io._images import image_format
 
     check_fits_name(args.output)
     if args.png and image_format(args.png) != "PNG":
         raise ValueError(f"--png needs a .png file name, not {args.png}")
-    check_output_path(args.output, overwrite=args.overwrite)
-    if args.png:
-        check_output_path(args.png, overwrite=args.overwrite)
+    check_outputs([args.output, args.png], inputs=[args.input, args.colour],
+                  overwrite=args.overwrite)
     colorizer = Colorizer(args.model, device=args.device,
                           stretch=None if args.stretch == "none" else args.stretch, Q=args.Q,
                           tile=args.tile, overlap=args.overlap, tta=args.tta,
@@ -62,10 +60,10 @@ def run(args):
         colour = colour[0]  # one colour cube
     if args.png:
         result = colorizer.colorize(args.input, colour=colour, hdu=hdu, plane=args.plane)
-        result.write_fits(args.output, overwrite=args.overwrite)
-        log.info(f"wrote {args.output}")
-        result.write_image(args.png, overwrite=args.overwrite)
-        log.info(f"wrote {args.png}")
+        with output_group():  # both files or neither
+            result.write_fits(args.output, overwrite=args.overwrite)
+            result.write_image(args.png, overwrite=args.overwrite)
+        log.info(f"wrote {args.output} and {args.png}")
         return 0
     # a FITS file alone is colorized band by band: memory follows the tile, not the image
     colorizer.colorize_file(args.input, args.output, colour=colour, hdu=hdu, plane=args.plane,

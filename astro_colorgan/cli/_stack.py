@@ -1,7 +1,5 @@
 """``astro-colorize stack``: a colour composite of FITS images in several filters."""
 
-import os
-
 from ._options import (INTERPOLATION_ORDERS, STACK_STRETCHES, device_options, hdu_options,
                        model_options, overwrite_options)
 
@@ -76,20 +74,17 @@ def run(args):
     from astropy import log
 
     from ..composite import SkyPercentileInterval, stack
-    from ..io import check_output_path
-    from ..io._files import is_fits_name
+    from ..io._files import check_outputs, is_fits_name, output_group
     from ..io._images import image_format
 
     outputs = [args.output] + ([args.png] if args.png else [])
     if args.png and image_format(args.png) != "PNG":
         raise ValueError(f"--png needs a .png file name, not {args.png}")
-    if len({os.path.abspath(path) for path in outputs}) < len(outputs):
-        raise ValueError("the outputs must be different files")
-    # refuse before any work: unknown formats, existing files, unwritable folders
+    # refuse before any work: unknown formats, inputs, existing files, unwritable folders
     for path in outputs:
         if not is_fits_name(path):
             image_format(path)
-        check_output_path(path, overwrite=args.overwrite)
+    check_outputs(outputs, inputs=[args.filters, args.reference], overwrite=args.overwrite)
     if args.complete and len(args.filters) != 2:
         raise ValueError(f"--complete predicts the third filter of two; "
                          f"{len(args.filters)} given")
@@ -116,10 +111,11 @@ def run(args):
     )
     if colorizer is not None:
         composite = colorizer.complete(composite)
-    for path in outputs:
-        if is_fits_name(path):
-            composite.write_fits(path, overwrite=args.overwrite)
-        else:
-            composite.write_image(path, overwrite=args.overwrite)
-        log.info(f"wrote {path}")
+    with output_group():  # every output or none
+        for path in outputs:
+            if is_fits_name(path):
+                composite.write_fits(path, overwrite=args.overwrite)
+            else:
+                composite.write_image(path, overwrite=args.overwrite)
+    log.info(f"wrote {' and '.join(outputs)}")
     return 0

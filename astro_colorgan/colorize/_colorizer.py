@@ -276,13 +276,15 @@ class Colorizer:
         ------
         FileExistsError
             If ``output`` exists and ``overwrite`` is False (checked before any work).
+        ValueError
+            If ``output`` is the input or a colour frame, whatever ``overwrite`` says.
         """
-        from ..io import check_output_path
         from ..io._files import check_fits_name
+        from ..io._files import check_outputs
 
         output = os.fspath(output)
         check_fits_name(output)
-        check_output_path(output, overwrite=overwrite)
+        check_outputs([output], inputs=[data, colour], overwrite=overwrite)
         if self.tta or colour is not None or not isinstance(data, (str, Path)):
             self.colorize(data, colour=colour, hdu=hdu, plane=plane).write_fits(
                 output, overwrite=overwrite)

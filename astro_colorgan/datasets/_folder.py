@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 
+from ..io._files import FITS_EXTENSIONS, is_fits_name
+
 __all__ = [
     "IMAGE_EXTENSIONS",
     "TEST_SPLIT_THRESHOLD",
@@ -20,7 +22,7 @@ __all__ = [
 ]
 
 #: File name endings read as colour images.
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".fits", ".fit", ".fts", ".fits.gz")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff") + FITS_EXTENSIONS
 #: An image is in the test split when the first byte of sha256(name) is below this.
 TEST_SPLIT_THRESHOLD = 26
 _VALIDATION_RANGE = (26, 52)
@@ -116,7 +118,7 @@ def is_field_folder(path):
         True for a folder that holds at least one FITS file.
     """
     path = os.fspath(path)
-    return os.path.isdir(path) and any(n.lower().endswith((".fits", ".fit", ".fts"))
+    return os.path.isdir(path) and any(is_fits_name(n)
                                        for n in os.listdir(path))
 
 
@@ -209,7 +211,7 @@ def read_color_image(path, *, max_side=None):
     path = os.fspath(path)
     if os.path.isdir(path):
         return read_field(path, max_side=max_side)[0]
-    if path.lower().endswith((".fits", ".fit", ".fts", ".fits.gz")):
+    if is_fits_name(path):
         rgb = _read_fits_cube(path)
         return rgb if max_side is None else shrink(rgb, max_side)
     try:

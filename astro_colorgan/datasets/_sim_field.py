@@ -8,6 +8,7 @@ from astropy.io import fits
 from astropy.table import Table
 
 from ..io import write_fits
+from ..io._files import is_fits_name
 
 __all__ = ["SimulatedField", "read_simulated_field"]
 
@@ -106,7 +107,7 @@ def read_simulated_field(folder):
         raise NotADirectoryError(f"{folder} is not a folder")
     found = []
     for name in sorted(os.listdir(folder)):
-        if not name.lower().endswith(".fits"):
+        if not is_fits_name(name):
             continue
         path = os.path.join(folder, name)
         with fits.open(path) as hdulist:

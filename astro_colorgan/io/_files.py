@@ -6,20 +6,39 @@ place at the end, so that a file is written whole or not at all.
 """
 
 import contextlib
+import contextvars
 import os
+import threading
 import uuid
 
-__all__ = ["FITS_EXTENSIONS", "check_fits_name", "check_output_path", "is_fits_name",
-           "remove_stale_temporaries", "atomic_output"]
+__all__ = ["FITS_EXTENSIONS", "check_fits_name", "check_not_inputs", "check_output_path",
+           "check_outputs", "fits_stem", "is_fits_name", "remove_stale_temporaries",
+           "atomic_output", "output_group"]
 
-#: file name endings of FITS files
-FITS_EXTENSIONS = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz")
+#: The one list of FITS file name endings (each plain or gzip-compressed), longest first;
+#: every check of a FITS name in the package uses it.
+FITS_EXTENSIONS = tuple(base + gz for gz in (".gz", "") for base in (".fits", ".fit", ".fts"))
 
-# TIFF tag that holds an XMP packet (Adobe XMP specification, part 3)
+
 def is_fits_name(path):
     """Whether the name of ``path`` ends like a FITS file (``.fits``, ``.fit``, ``.fts``,
     optionally ``.gz``), in any case."""
     return os.fspath(path).lower().endswith(FITS_EXTENSIONS)
+
+
+def fits_stem(name):
+    """``name`` without its FITS ending (``'m31.fits.gz'`` gives ``'m31'``), or `None`.
+
+    Examples
+    --------
+    >>> fits_stem("m31.FIT.gz"), fits_stem("m31.png")
+    ('m31', None)
+    """
+    name = os.fspath(name)
+    for ending in FITS_EXTENSIONS:
+        if name.lower().endswith(ending):
+            return name[: -len(ending)]
+    return None
 
 
 def check_fits_name(path):
@@ -80,15 +99,123 @@ def check_output_path(path, *, overwrite=False):
             os.unlink(probe)
 
 
+def check_outputs(outputs, *, inputs=(), overwrite=False):
+    """Check, before any work is done, that each output can be written and is no input.
+
+    The one rule for every command that reads files and writes others: an
+    output is never one of the inputs (after resolving symbolic links, and
+    not through a hard link either), whatever ``overwrite`` says, and no two
+    outputs are the same file.
+
+    Parameters
+    ----------
+    outputs : iterable of str or `~pathlib.Path`
+        The files to be written (`None` items are skipped).
+    inputs : iterable, optional
+        The inputs: paths (``'file.fits[ext]'`` too), lists of paths; other
+        objects (arrays, HDUs) are skipped.
+    overwrite : bool, optional
+        Whether existing outputs may be replaced (see `check_output_path`).
+
+    Raises
+    ------
+    ValueError
+        If an output is one of the inputs, or two outputs are the same file.
+    OSError
+        As `check_output_path`.
+
+    Examples
+    --------
+    >>> check_outputs(["g.fits"], inputs=["g.fits"], overwrite=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: g.fits is an input: an output never replaces an input, whatever overwrite= says; choose another output name
+    """
+    outputs = [os.fspath(path) for path in outputs if path is not None]
+    check_not_inputs(outputs, inputs)
+    for path in outputs:
+        check_output_path(path, overwrite=overwrite)
+
+
+def check_not_inputs(outputs, inputs):
+    """The one rule that keeps inputs safe: no output is an input, no two outputs are one file.
+
+    Symbolic links are resolved and hard links recognised; see `check_outputs`,
+    which adds the checks of each output's folder.
+
+    Parameters
+    ----------
+    outputs : iterable of str or `~pathlib.Path`
+        The files to be written (`None` items are skipped).
+    inputs : iterable
+        As for `check_outputs`.
+
+    Raises
+    ------
+    ValueError
+        If an output is one of the inputs, or two outputs are the same file.
+    """
+    sources = list(_input_paths(inputs))
+    seen = {}
+    for path in (os.fspath(path) for path in outputs if path is not None):
+        key = os.path.realpath(path)
+        if key in seen:
+            raise ValueError(f"the outputs must be different files: {seen[key]} and {path}")
+        seen[key] = path
+        for source in sources:
+            if _same_file(path, source):
+                named = "" if os.path.basename(source) == os.path.basename(path) \
+                    else f" ({source})"
+                raise ValueError(f"{path} is an input{named}: an output never replaces an "
+                                 "input, whatever overwrite= says; choose another output name")
+
+
+def _input_paths(inputs):
+    """The file paths among ``inputs`` (nested lists too), without ``[ext]``."""
+    from ._fits import split_path
+
+    for item in inputs if isinstance(inputs, (list, tuple)) else [inputs]:
+        if isinstance(item, (list, tuple)):
+            yield from _input_paths(item)
+        elif isinstance(item, (str, os.PathLike)):
+            yield split_path(item)[0]
+
+
+def _same_file(a, b):
+    """Whether paths ``a`` and ``b`` name one file (links resolved)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist
+        return False
+
+
 def _reserve_temp(folder, basename):
     """Create an empty, uniquely named hidden file in ``folder`` and return its path."""
-    # the name keeps the extension, which decides e.g. gzip compression of FITS files, and
+    # a short name, whatever the length of basename (NAME_MAX): it keeps the ending, which
+    # decides e.g. gzip compression of FITS files, names the destination by a hash and
     # says which process on which machine writes it (see _remove_orphans)
     temp = os.path.join(folder, f"{_TEMP_PREFIX}{_host_tag()}.{os.getpid()}-"
-                                f"{uuid.uuid4().hex[:8]}-{basename}")
+                                f"{uuid.uuid4().hex[:8]}-{_name_tag(basename)}"
+                                f"{_ending(basename)}")
     descriptor = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
     os.close(descriptor)
     return temp
+
+
+def _name_tag(basename):
+    """Eight hex digits that name the destination ``basename`` in its temporaries' names."""
+    import hashlib
+
+    return hashlib.sha1(basename.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def _ending(basename):
+    """The FITS ending of ``basename`` (``.fits.gz``), else its extension (short ones only)."""
+    stem = fits_stem(basename)
+    ending = basename[len(stem):] if stem is not None else os.path.splitext(basename)[1]
+    return ending if len(ending) <= 16 else ""
 
 
 _TEMP_PREFIX = ".tmp-"
@@ -122,7 +249,7 @@ def _remove_orphans(folder, basename):
     import re
 
     pattern = re.compile(re.escape(_TEMP_PREFIX) + re.escape(_host_tag())
-                         + r"\.(\d+)-[0-9a-f]{8}-" + re.escape(basename) + "$")
+                         + r"\.(\d+)-[0-9a-f]{8}-" + _name_tag(basename) + r"(\.|$)")
     try:
         names = os.listdir(folder)
     except OSError:
@@ -158,7 +285,7 @@ def remove_stale_temporaries(path):
 
     folder, basename = os.path.split(os.path.abspath(os.fspath(path)))
     pattern = os.path.join(glob.escape(folder),
-                           f"{glob.escape(_TEMP_PREFIX)}*-{glob.escape(basename)}")
+                           f"{glob.escape(_TEMP_PREFIX)}*-{_name_tag(basename)}*")
     removed = []
     for stale in glob.glob(pattern):
         with contextlib.suppress(OSError):
@@ -189,17 +316,133 @@ def _commit(temp, path, overwrite):
     os.unlink(temp)
 
 
+# the commits of the writers within an output_group, or None outside one
+_PENDING = contextvars.ContextVar("astro_colorgan_pending_outputs", default=None)
+
+
 @contextlib.contextmanager
 def atomic_output(path, overwrite):
-    """Yield a temporary path to write; it becomes ``path`` only if the block succeeds."""
+    """Yield a temporary path to write; it becomes ``path`` only if the block succeeds.
+
+    Within an `output_group` the temporary is kept and becomes ``path`` when
+    the group ends. A failure to write says which file and why.
+    """
     path = os.fspath(path)
     check_output_path(path, overwrite=overwrite)
     folder = os.path.dirname(os.path.abspath(path))
     _remove_orphans(folder, os.path.basename(path))
     temp = _reserve_temp(folder, os.path.basename(path))
+    pending = _PENDING.get()
     try:
-        yield temp
-        _commit(temp, path, overwrite)
+        try:
+            yield temp
+        except OSError as exc:
+            raise _write_error(path, exc) from None
+        if pending is None:
+            _commit(temp, path, overwrite)
+        else:
+            pending.append((temp, path, overwrite))
+            temp = None
     finally:
-        if os.path.lexists(temp):
+        if temp is not None and os.path.lexists(temp):
             os.unlink(temp)
+
+
+def _write_error(path, exc):
+    """``exc``, a failure to write ``path``, as an `OSError` that names the file and the cause."""
+    import errno
+
+    if exc.errno is not None and exc.strerror:
+        cause = exc.strerror
+    else:  # numpy's "602112 requested and 23560 written" says neither
+        cause = " ".join(str(exc).split()) or type(exc).__name__
+        folder = os.path.dirname(os.path.abspath(path))
+        with contextlib.suppress(OSError, AttributeError):
+            stats = os.statvfs(folder)
+            if stats.f_bavail * stats.f_frsize < 2**20:
+                cause = f"{os.strerror(errno.ENOSPC)} ({cause})"
+    if os.fspath(path) in cause:
+        return exc
+    try:
+        error = type(exc)(f"Cannot write {path}: {cause}")
+    except TypeError:  # a subclass with other arguments
+        error = OSError(f"Cannot write {path}: {cause}")
+    error.errno = exc.errno
+    return error
+
+
+@contextlib.contextmanager
+def output_group():
+    """Make every file written within the block appear together at its end, or none of them.
+
+    The writers (`~astro_colorgan.io.write_fits`,
+    `~astro_colorgan.io.write_rgb_image`, ...) write to temporaries as
+    usual; those are renamed into place only when the block ends without an
+    exception (SIGINT and SIGTERM held back meanwhile), and removed when it
+    fails or is interrupted, so that a rerun finds no partial set of outputs.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from astropy.io import fits
+    >>> from astro_colorgan.io import write_fits
+    >>> folder = tempfile.mkdtemp()
+    >>> with output_group():
+    ...     write_fits(fits.PrimaryHDU(np.zeros((2, 2))), os.path.join(folder, "a.fits"))
+    ...     "a.fits" in os.listdir(folder)  # not yet
+    False
+    >>> os.listdir(folder)
+    ['a.fits']
+    """
+    pending = []
+    token = _PENDING.set(pending)
+    try:
+        yield
+        _PENDING.reset(token)
+        token = None
+        with _signals_held():
+            _commit_all(pending)
+    finally:
+        if token is not None:
+            _PENDING.reset(token)
+        for temp, _, _ in pending:
+            if os.path.lexists(temp):
+                os.unlink(temp)
+
+
+def _commit_all(pending):
+    """Commit each ``(temp, path, overwrite)``; if one fails, remove the new files of the others."""
+    for _, path, overwrite in pending:
+        if not overwrite and os.path.lexists(path):
+            raise FileExistsError(
+                f"File {path} already exists; use overwrite=True (--overwrite) to replace it")
+    created = []
+    try:
+        for temp, path, overwrite in pending:
+            existed = os.path.lexists(path)
+            _commit(temp, path, overwrite)
+            if not existed:
+                created.append(path)
+    except BaseException:
+        for path in created:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM wait until the end of the block (where the platform allows)."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
