@@ -290,8 +290,9 @@ class Colorizer:
                 output, overwrite=overwrite)
             return output
         with open_image_rows(data, hdu=hdu, plane=plane) as image:
-            source = self._input_rows(image.read, image.shape, image.name, None,
-                                      stretch=self.stretch, warn_non_finite=True)
+            source = self._input_rows(image.read, image.shape, image.name,
+                                      stretch=self.stretch,
+                                      warn_non_finite=not image.blanks_flagged)
             history = provenance_history("colorize", [image.name],
                                          self._options(hdu, plane, None,
                                                        stretch=self.stretch))

@@ -7,6 +7,7 @@ from astropy.io import fits
 
 from ..composite import RGBImage
 from ..io._fitsout import fits_text, rgb_cube_header
+from ..io._fitsout import wcs_header
 
 __all__ = ["ColorizedImage", "PREDICTED_COLOURS_NOTE", "colorized_header", "predicted_green_note"]
 
@@ -168,7 +169,7 @@ class ColorizedImage(RGBImage):
                 continue
             hdu = fits.ImageHDU(np.asarray(plane, np.float32), name=name)
             if self.wcs is not None:
-                hdu.header.update(self.wcs.to_header())
+                hdu.header.update(wcs_header(self.wcs))
             hdu.header["BUNIT"] = ("", unit)
             for line in lines:
                 hdu.header.add_history(line)

@@ -12,7 +12,7 @@ from ..version import version
 from ._files import atomic_output, check_fits_name
 
 __all__ = ["add_history", "fits_cube_writer", "fits_text", "make_rgb_hdu", "provenance_history",
-           "rgb_cube_header", "write_fits"]
+           "rgb_cube_header", "wcs_header", "write_fits"]
 
 
 def provenance_history(action, inputs, options):
@@ -91,7 +91,7 @@ def rgb_cube_header(shape, *, wcs=None, history=()):
     if wcs is not None:
         if wcs.naxis != 2:
             raise ValueError(f"wcs must be a 2-D celestial WCS, not {wcs.naxis}-D")
-        header.update(wcs.to_header())
+        header.update(wcs_header(wcs))
         header["WCSAXES"] = 3
         header["CTYPE3"] = ("RGB", "planes are colour channels: 1=R, 2=G, 3=B")
         header["CRPIX3"] = 1.0
@@ -104,6 +104,24 @@ def rgb_cube_header(shape, *, wcs=None, history=()):
     shell = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(3, ny, nx),
                                             strides=(0, 0, 0), writeable=False)
     return fits.PrimaryHDU(data=shell, header=header).header.copy()
+
+
+def wcs_header(wcs):
+    """The header cards of a 2-D celestial WCS, its SIP distortion included.
+
+    `astropy.wcs.WCS.to_header` leaves the SIP polynomials (``A_*``, ``B_*``)
+    out and ``-SIP`` off the ``CTYPE`` unless asked; an HST image would lose
+    a pixel and more at its corners.
+
+    Parameters
+    ----------
+    wcs : `~astropy.wcs.WCS`
+
+    Returns
+    -------
+    header : `~astropy.io.fits.Header`
+    """
+    return wcs.to_header(relax=True) if wcs.sip is not None else wcs.to_header()
 
 
 def add_history(header, lines):
@@ -240,12 +258,10 @@ def fits_cube_writer(path, header, *, overwrite=False):
     if header.get("BITPIX") != -32 or header.get("NAXIS") != 3:
         raise ValueError("fits_cube_writer needs a header with BITPIX = -32 and NAXIS = 3")
     check_fits_name(path)
-    if os.fspath(path).endswith((".gz", ".bz2", ".zip")):
-        raise ValueError(f"cannot write a compressed FITS file band by band: {os.fspath(path)}")
     shape = (header["NAXIS3"], header["NAXIS2"], header["NAXIS1"])
     block = header.tostring().encode("ascii")
     size = 4 * shape[0] * shape[1] * shape[2]
-    with atomic_output(path, overwrite) as temp:
+    with _fits_output(path, overwrite) as temp:
         with open(temp, "r+b") as handle:
             handle.write(block)
             handle.truncate(len(block) + size + (-size) % 2880)  # zero padding
@@ -283,5 +299,40 @@ def write_fits(hdus, path, *, overwrite=False):
         if items and not isinstance(items[0], fits.PrimaryHDU):
             items.insert(0, fits.PrimaryHDU())
         hdulist = fits.HDUList(items)
-    with atomic_output(path, overwrite) as temp:
+    with _fits_output(path, overwrite) as temp:
         hdulist.writeto(temp, overwrite=True)
+
+
+@contextlib.contextmanager
+def _fits_output(path, overwrite):
+    """Yield an uncompressed temporary FITS file that becomes ``path`` at the end.
+
+    A name ending in ``.gz`` gets the file gzip-compressed, reproducibly: the
+    gzip header holds the final name and the time of ``SOURCE_DATE_EPOCH``
+    (0 where it is not set), not those of the temporary.
+    """
+    with atomic_output(path, overwrite) as temp:
+        if not temp.lower().endswith(".gz"):
+            yield temp
+            return
+        plain = temp[:-3]  # unique as the temporary is
+        os.close(os.open(plain, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        try:
+            yield plain
+            _gzip_file(plain, temp, os.path.basename(os.fspath(path)))
+        finally:
+            if os.path.lexists(plain):
+                os.unlink(plain)
+
+
+def _gzip_file(source, target, name):
+    """Compress ``source`` into ``target``, whose gzip header names ``name``."""
+    import gzip
+    import shutil
+
+    from .._environment import source_date_epoch
+
+    with open(source, "rb") as raw, open(target, "wb") as out:
+        with gzip.GzipFile(filename=name, mode="wb", fileobj=out, compresslevel=6,
+                           mtime=min(source_date_epoch() or 0, 2**32 - 1)) as packed:
+            shutil.copyfileobj(raw, packed, 2**20)

@@ -19,7 +19,7 @@ from astropy.wcs import WCS, FITSFixedWarning
 
 from ._fits import first_line, open_fits, path_and_hdu, select_hdu
 
-__all__ = ["ImageData", "read_image"]
+__all__ = ["ImageData", "blank_integers", "read_image"]
 
 _ACCEPTED = (
     "a path (str or pathlib.Path, optionally 'file.fits[ext]'), an HDUList, an image HDU, "
@@ -78,7 +78,7 @@ def _celestial_wcs(wcs_or_header, name, fobj=None):
         if isinstance(wcs_or_header, fits.Header):
             _check_wcs_numbers(wcs_or_header, name)
             try:
-                wcs = WCS(wcs_or_header, fobj=fobj)
+                wcs = _header_wcs(wcs_or_header, fobj)
             except Exception as exc:  # wcslib raises many types for bad headers
                 warnings.warn(
                     f"{name}: ignoring an invalid WCS ({first_line(exc)})", AstropyUserWarning
@@ -106,6 +106,15 @@ def _celestial_wcs(wcs_or_header, name, fobj=None):
             )
             return None
         return wcs.celestial if wcs.naxis > 2 else wcs.deepcopy()
+
+
+def _header_wcs(header, fobj):
+    """The WCS of ``header``; of its first two axes where SIP distortion comes with more
+    (astropy reads SIP in 2-D only: an RGB cube's third axis is its colour plane)."""
+    if header.get("A_ORDER") is not None and header.get("NAXIS", 2) > 2 and \
+            str(header.get("CTYPE1", "")).endswith("-SIP"):
+        return WCS(header, fobj=fobj, naxis=2)
+    return WCS(header, fobj=fobj)
 
 
 # header keywords of a celestial WCS whose values must be finite numbers
@@ -160,14 +169,51 @@ def _to_2d(array, name, plane):
 
 
 def _from_hdu(hdu, name, plane, fobj, dtype):
-    """The float data, celestial WCS and header of an image HDU."""
+    """The float data, BLANK mask (or None), celestial WCS and header of an image HDU."""
     try:
         raw = hdu.data
     except (TypeError, ValueError, OSError) as exc:
         raise OSError(f"Cannot read the data of {name}: {first_line(exc)}") from None
     header = hdu.header.copy()
-    array = np.array(_to_2d(raw, name, plane), dtype=dtype)
-    return array, _celestial_wcs(header, name, fobj=fobj), header
+    raw = _to_2d(raw, name, plane)
+    array = np.array(raw, dtype=dtype)
+    blank = blank_integers(raw, array, header)
+    return array, blank, _celestial_wcs(header, name, fobj=fobj), header
+
+
+def blank_integers(raw, array, header):
+    """Set to NaN the pixels of ``array`` that the header's BLANK flags; return their mask.
+
+    astropy honours ``BLANK`` when it scales integers to floats, but not for
+    the unsigned integers it reads as such (``BITPIX = 16``, ``BZERO =
+    32768``): their BLANK pixels would come back as numbers.
+
+    Parameters
+    ----------
+    raw : `~numpy.ndarray`
+        The data as astropy gives them.
+    array : `~numpy.ndarray`
+        Their float copy, changed in place.
+    header : `~astropy.io.fits.Header`
+        The header of the HDU they come from.
+
+    Returns
+    -------
+    blank : `~numpy.ndarray` or None
+        `True` at the BLANK pixels of integer data (flagged, so no warning is
+        due), `None` where the data are not integers with a BLANK.
+    """
+    blank = header.get("BLANK")
+    if header.get("BITPIX", 0) <= 0 or isinstance(blank, bool) or not isinstance(blank, int):
+        return None
+    scale, zero = header.get("BSCALE", 1), header.get("BZERO", 0)
+    if raw.dtype.kind in "iu" and int(scale) == scale and int(zero) == zero:
+        value = blank * int(scale) + int(zero)
+        info = np.iinfo(raw.dtype)
+        if info.min <= value <= info.max:
+            array[raw == value] = np.nan
+    # integers hold no NaN: every NaN now is a BLANK pixel (astropy's or ours)
+    return np.isnan(array)
 
 
 def _array_and_mask(values, mask, name, plane, dtype):
@@ -262,18 +308,16 @@ def read_image(data, *, hdu=None, wcs=None, plane=None, allow_no_wcs=True, dtype
         with open_fits(path) as hdulist:
             index = select_hdu(hdulist, key, os.path.basename(path))
             name = f"{os.path.basename(path)}[{index}]"
-            array, wcs_in, header = _from_hdu(hdulist[index], name, plane, hdulist, dtype)
-        mask_in = None
+            array, mask_in, wcs_in, header = _from_hdu(hdulist[index], name, plane, hdulist,
+                                                       dtype)
     elif isinstance(data, fits.HDUList):
         base = os.path.basename(data.filename() or "") or "HDUList"
         index = select_hdu(data, hdu, base)
         name = f"{base}[{index}]"
-        array, wcs_in, header = _from_hdu(data[index], name, plane, data, dtype)
-        mask_in = None
+        array, mask_in, wcs_in, header = _from_hdu(data[index], name, plane, data, dtype)
     elif isinstance(data, (fits.PrimaryHDU, fits.ImageHDU)):
         name = type(data).__name__ + (f" {data.name}" if data.name not in ("", "PRIMARY") else "")
-        array, wcs_in, header = _from_hdu(data, name, plane, None, dtype)
-        mask_in = None
+        array, mask_in, wcs_in, header = _from_hdu(data, name, plane, None, dtype)
     elif isinstance(data, NDData):
         name = type(data).__name__
         mask = None if data.mask is None else np.broadcast_to(data.mask, np.shape(data.data))

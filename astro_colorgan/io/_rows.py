@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from ._fits import first_line, open_fits, path_and_hdu, select_hdu
-from ._inputs import _celestial_wcs
+from ._inputs import _celestial_wcs, blank_integers
 
 __all__ = ["ImageRows", "open_image_rows"]
 
@@ -43,7 +43,15 @@ class ImageRows:
             block = self._hdu.section[self._index + (slice(start, stop), slice(None))]
         except (TypeError, ValueError, OSError) as exc:
             raise OSError(f"Cannot read the data of {self.name}: {first_line(exc)}") from None
-        return np.array(block, dtype=np.float32)
+        rows = np.array(block, dtype=np.float32)
+        blank_integers(np.asarray(block), rows, self.header)
+        return rows
+
+    @property
+    def blanks_flagged(self):
+        """Whether the NaN of `read` are pixels flagged by BLANK (integer data), not unflagged
+        non-finite values (float data) that deserve a warning."""
+        return self.header.get("BITPIX", -32) > 0
 
     def __repr__(self):
         return f"<ImageRows {self.name} shape={self.shape}>"
