@@ -130,7 +130,7 @@ def test_stack_accepts_every_stretch(stretch, composite_samples):
 def test_stack_option_errors(composite_samples):
     with pytest.raises(ValueError, match="unknown stretch 'gamma'"):
         stack(composite_samples, stretch="gamma")
-    with pytest.raises(ValueError, match="Q must be positive"):
+    with pytest.raises(ValueError, match="Q must be between 0.001 and 10000"):
         stack(composite_samples, Q=-1)
     with pytest.raises(ValueError, match="2 weight"):
         stack(composite_samples, weights=[1, 2])

@@ -9,6 +9,7 @@ from astropy import log
 from astropy.visualization import BaseInterval, BaseStretch
 
 from ..colorspace import rgb_to_luma
+from ..composite._stretch import check_Q
 from ..io import ImageData, open_image_rows, provenance_history, read_image
 from ..io._fitsout import fits_cube_writer
 from ..nets import load_model
@@ -120,8 +121,7 @@ class Colorizer:
         if not (stretch is None or isinstance(stretch, (str, BaseStretch, BaseInterval))):
             raise ValueError("stretch must be 'auto', 'asinh', 'linear', None or an "
                              f"astropy.visualization stretch, not {type(stretch).__name__}")
-        if not (np.isfinite(Q) and Q > 0):
-            raise ValueError(f"Q must be positive, not {Q}")
+        check_Q(Q)
         if palette not in PALETTES:
             raise ValueError(f"palette must be one of {', '.join(map(repr, PALETTES))}, "
                              f"not {palette!r}")

@@ -1,9 +1,12 @@
 """Filters to an RGB cube, block by block, in place where the filters allow."""
 
 import numpy as np
+from astropy.visualization import (AsymmetricPercentileInterval, BaseInterval, MinMaxInterval,
+                                   PercentileInterval, ZScaleInterval)
 
+from .._scale import power_of_two_scale
 from ._channels import mix_block
-from ._stretch import check_interval, lupton_block, stretch_block
+from ._stretch import SkyPercentileInterval, check_interval, lupton_block, stretch_block
 
 __all__ = ["compose"]
 
@@ -15,6 +18,34 @@ def _blocks(ny, nx):
     rows = max(1, _BLOCK_PIXELS // max(nx, 1))
     for start in range(0, ny, rows):
         yield slice(start, min(ny, start + rows))
+
+
+# data whose typical magnitude lies between these powers of two are used as they are
+_SAFE = (2.0**-60, 2.0**60)
+
+
+class _Units(BaseInterval):
+    """An interval of data given in units of ``unit``: its limits come back in those units."""
+
+    def __init__(self, interval, unit):
+        self.interval = interval
+        self.unit = unit
+
+    def get_limits(self, values):
+        vmin, vmax = self.interval.get_limits(np.asarray(values, dtype=np.float64) * self.unit)
+        return vmin / self.unit, vmax / self.unit
+
+
+def _in_units(interval, unit):
+    """``interval`` for data divided by ``unit`` (itself where it does not depend on the unit)."""
+    if unit == 1.0 or type(interval) in _SCALE_FREE:
+        return interval
+    return _Units(interval, unit)
+
+
+# intervals whose limits scale with the data: they need no conversion of units
+_SCALE_FREE = (SkyPercentileInterval, MinMaxInterval, PercentileInterval,
+               AsymmetricPercentileInterval, ZScaleInterval)
 
 
 def compose(filters, *, matrix, stretches, interval=None, linked=True):
@@ -41,11 +72,26 @@ def compose(filters, *, matrix, stretches, interval=None, linked=True):
     -------
     rgb : `~numpy.ndarray`
         Shape ``(3, ny, nx)``, planes R, G, B in [0, 1], NaN where no filter has data.
+        The picture does not depend on the unit of the data, nor on a common
+        factor of the weights, over all of float32's range (1e-40 and 1e30 alike).
     """
     n, ny, nx = filters.shape
     dtype = np.result_type(filters.dtype, np.float32)
-    out = filters[:3] if n >= 3 and filters.dtype == dtype else np.empty((3, ny, nx), dtype)
     interval = check_interval(interval)
+    # float32's whole range: data far from 1 (1e-40 or 1e30 per pixel) are brought near it
+    # by a power of two (exact), and the weights of the linked intensity by their largest,
+    # before 1 / (vmax - vmin) and the stretch could overflow; the limits of the interval
+    # keep the data's units (unlinked, the weights mix stretched values: they stay as given)
+    matrix = np.asarray(matrix, dtype=np.float64)
+    largest = (float(np.abs(matrix).max()) or 1.0) if linked else 1.0
+    matrix = matrix / largest
+    unit = power_of_two_scale(filters)
+    if _SAFE[0] <= unit <= _SAFE[1]:
+        unit = 1.0
+    else:
+        filters = filters * dtype.type(1.0 / unit)
+    interval = _in_units(interval, unit * largest)
+    out = filters[:3] if n >= 3 and filters.dtype == dtype else np.empty((3, ny, nx), dtype)
     if linked:
         intensity = np.empty((ny, nx), dtype=dtype)
         for rows in _blocks(ny, nx):

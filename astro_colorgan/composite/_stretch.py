@@ -1,5 +1,7 @@
 """Stretches of colour channels, on `astropy.visualization` stretch and interval objects."""
 
+import numbers
+
 import numpy as np
 from astropy.stats import sigma_clipped_stats
 from astropy.visualization import (
@@ -15,8 +17,10 @@ from astropy.visualization import (
 from .._scale import power_of_two_scale
 
 __all__ = [
+    "Q_RANGE",
     "STRETCHES",
     "SkyPercentileInterval",
+    "check_Q",
     "check_interval",
     "lupton_block",
     "resolve_stretch",
@@ -25,6 +29,35 @@ __all__ = [
 
 #: names accepted by ``resolve_stretch``
 STRETCHES = ("asinh", "linear", "sqrt", "log", "sinh")
+
+
+#: the asinh softening Q accepted: below, asinh is linear to float32 precision; above,
+#: ``asinh(Q x) / asinh(Q)`` is a step that loses all but the brightest pixels
+Q_RANGE = (1e-3, 1e4)
+
+
+def check_Q(Q):
+    """Refuse an asinh softening ``Q`` outside `Q_RANGE` (``1e-3`` to ``1e4``).
+
+    The one check of ``Q`` for `stack`, the colorizer and the command line.
+
+    Raises
+    ------
+    ValueError
+        If ``Q`` is not a number from ``1e-3`` to ``1e4``.
+
+    Examples
+    --------
+    >>> check_Q(1e300)
+    Traceback (most recent call last):
+    ...
+    ValueError: Q must be between 0.001 and 10000 (the asinh softening), not 1e+300
+    """
+    low, high = Q_RANGE
+    number = not isinstance(Q, bool) and isinstance(Q, numbers.Real)
+    if not (number and low <= Q <= high):
+        raise ValueError(f"Q must be between {low:g} and {high:g} (the asinh softening), "
+                         f"not {format(Q, 'g') if number else repr(Q)}")
 
 
 def resolve_stretch(stretch, *, Q=8.0):
@@ -54,8 +87,7 @@ def resolve_stretch(stretch, *, Q=8.0):
             f"unknown stretch {stretch!r}; use one of {', '.join(STRETCHES)} "
             "or an astropy.visualization stretch object"
         )
-    if not np.isfinite(Q) or Q <= 0:
-        raise ValueError(f"Q must be positive, not {Q}")
+    check_Q(Q)
     name = stretch.lower()
     if name == "asinh":
         return AsinhStretch(a=1.0 / Q)
