@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import math
+import numbers
 import os
 
 import torch
@@ -12,7 +14,8 @@ from ..colorspace import absolute_chroma
 from ._generator import CHROMA_STRIDE, ChromaUNet
 from ._quantize import annealed_mean
 
-__all__ = ["ColorModel", "save_model", "load_model", "file_sha256", "resolve_device"]
+__all__ = ["ColorModel", "check_model_name", "save_model", "load_model", "file_sha256",
+           "resolve_device"]
 
 _FORMAT = "astro_colorgan.ColorModel/1"
 
@@ -54,6 +57,8 @@ class ColorModel(nn.Module):
         weights = torch.ones(n_bins) if bin_weights is None else torch.as_tensor(bin_weights)
         self.register_buffer("bin_centres", centres.float().clone())
         self.register_buffer("bin_weights", weights.float().clone())
+        _check_number("temperature", temperature, positive=True)
+        _check_number("saturation", saturation, positive=False)
         self.temperature = float(temperature)
         self.saturation = float(saturation)
         self.head = head
@@ -166,6 +171,14 @@ class ColorModel(nn.Module):
         return self.decode(self.generator(x, context), x, temperature)
 
 
+def _check_number(name, value, *, positive):
+    """Refuse a decoding constant that is not a finite number above 0 (or at least 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not math.isfinite(value) or value < 0 or (positive and value == 0):
+        bound = "positive" if positive else "at least 0"
+        raise ValueError(f"{name} must be {bound} and finite, not {value!r}")
+
+
 def file_sha256(path):
     """SHA-256 hex digest of a file."""
     digest = hashlib.sha256()
@@ -192,26 +205,31 @@ def save_model(model, path, *, info=None, overwrite=False):
     """
     from safetensors.torch import save_file
 
-    from ..io import check_output_path
+    from ..io._files import atomic_output
 
     path = os.fspath(path)
-    check_output_path(path, overwrite=overwrite)
+    check_model_name(path)
     metadata = {"format": _FORMAT, "config": json.dumps(model.config),
                 "info": json.dumps(info or {})}
     # weights are stored in float16 (half the file, no measurable change in the colours);
     # the bin centres and weights stay float32
     tensors = {k: (v.half() if k.startswith("generator.") and v.is_floating_point() else v)
                .detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        save_file(tensors, tmp, metadata=metadata)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_output(path, overwrite) as temp:
+        save_file(tensors, temp, metadata=metadata)
+
+
+def check_model_name(path):
+    """Refuse to write a model under a name that says another format.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` does not end in ``.safetensors``: ``model.png`` would hold
+        safetensors bytes that no image viewer reads.
+    """
+    if not os.fspath(path).lower().endswith(".safetensors"):
+        raise ValueError(f"{os.fspath(path)}: a model file name ends in .safetensors")
 
 
 def load_model(path, *, device="cpu"):
@@ -235,14 +253,20 @@ def load_model(path, *, device="cpu"):
     ------
     OSError
         If the file is missing or is not a safetensors file.
+    IsADirectoryError
+        If ``path`` is a folder.
     ValueError
-        If the file holds another architecture, or weights that are NaN or infinite.
+        If the file holds another architecture, weights that are NaN or
+        infinite or not of the model's types (floats cast to int8), or a
+        configuration that is not a JSON object or has a temperature of 0.
     """
     import textwrap
 
     from safetensors import SafetensorError, safe_open
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder, not a model file (.safetensors)")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such model file: {path}")
     try:
@@ -263,18 +287,39 @@ def load_model(path, *, device="cpu"):
                          f"{metadata.get('format')!r}, expected {_FORMAT!r})")
     try:
         config = json.loads(metadata["config"])
+        if not isinstance(config, dict):
+            raise ValueError(f"{path}: the model's configuration is not a JSON object "
+                             f"({type(config).__name__}); the file is damaged")
         # keys of the research variants of earlier versions, at their plain values
         if config.pop("bin_space", "relative") != "relative" or config.pop("palette", False):
             raise ValueError("CIELAB bins and image-palette heads are no longer supported")
         info = json.loads(metadata.get("info", "{}"))
         model = ColorModel(bin_centres=tensors.get("bin_centres"),
                            bin_weights=tensors.get("bin_weights"), **config)
+        _check_dtypes(path, model, tensors)
         model.load_state_dict(tensors, strict=True)
     except (KeyError, TypeError, RuntimeError, json.JSONDecodeError) as exc:
         # cut at a word boundary: the first mismatched weights say which architecture it is
         first = textwrap.shorten(" ".join(str(exc).split()), width=200, placeholder=" ...")
         raise ValueError(f"{path} holds a model of another architecture: {first}") from None
+    except ValueError as exc:  # a configuration the model refuses, e.g. temperature 0
+        if path in str(exc):
+            raise
+        raise ValueError(f"{path}: {exc}") from None
     return model.to(device).eval(), info
+
+
+def _check_dtypes(path, model, tensors):
+    """Refuse tensors whose kind (float, integer, bool) is not that of the model's own."""
+    expected = model.state_dict()
+    wrong = sorted(key for key, value in tensors.items() if key in expected and
+                   value.is_floating_point() != expected[key].is_floating_point())
+    if wrong:
+        got, want = tensors[wrong[0]].dtype, expected[wrong[0]].dtype
+        raise ValueError(f"{path} holds {str(got).replace('torch.', '')} weights where "
+                         f"{str(want).replace('torch.', '')} (float) ones belong "
+                         f"({', '.join(wrong[:3])}{', ...' if len(wrong) > 3 else ''}): "
+                         "the file was converted or is damaged")
 
 
 def resolve_device(device):

@@ -12,8 +12,10 @@ import torch
 from astropy import log
 
 from ..datasets import find_images
-from ..io import check_output_path
+from ..io._files import check_outputs
+from ..io._signals import Terminated
 from ..nets import save_model
+from ..nets._model import check_model_name
 from ..version import version
 from ._checkpoint import read_checkpoint, write_checkpoint
 from ._distributed import Processes
@@ -253,7 +255,7 @@ def _stop_handlers(procs, stop):
             stop.append(signum)
 
         return {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    return {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt)}
+    return {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_terminated)}
 
 
 def _one_step(run, generator, disc, order, amp, stop):
@@ -322,13 +324,17 @@ def _loop(run, generator, disc, *, checkpoint_every, progress):
                     if main and (run.epoch % checkpoint_every == 0
                                  or run.epoch == recipe.epochs):
                         run.save_checkpoint(seconds())
-    except (KeyboardInterrupt, _Interrupted):
+    except (KeyboardInterrupt, _Interrupted) as exc:
         if main:
             run.save_checkpoint(seconds())
             log.warning(f"interrupted: checkpoint written to {run.checkpoint_path}; continue "
                         f"with --resume {run.checkpoint_path}")
         run.procs.barrier()
-        raise KeyboardInterrupt from None
+        if isinstance(exc, KeyboardInterrupt):
+            raise  # Terminated on SIGTERM (exit status 143), KeyboardInterrupt on Ctrl-C
+        # several processes stop together, each as its signal asked
+        raise (Terminated("terminated by signal SIGTERM") if signal.SIGTERM in stop
+               else KeyboardInterrupt()) from None
     finally:
         bar.close()
         for sig, previous in handlers.items():
@@ -340,7 +346,8 @@ def _train(procs, data_dir, output, *, preset, epochs, batch_size, crop, resume,
            checkpoint_every, overwrite, progress, max_steps, simulated):
     """`train` on the processes ``procs``: check, set up, resume, loop, finish."""
     output = os.fspath(output)
-    check_output_path(output, overwrite=overwrite)
+    check_model_name(output)
+    check_outputs([output], inputs=[resume], overwrite=overwrite)
     state = read_checkpoint(resume) if resume is not None else None  # before anything is made
     recipe = _checked_recipe(preset, procs, epochs=epochs, batch_size=batch_size, crop=crop,
                              simulated=simulated)
@@ -380,7 +387,7 @@ def _finish(run, *, data_dir, output, overwrite, simulated):
     log.info(f"model written to {output} ({info['seconds'] / 60:.1f} min of training)")
 
 
-def _raise_interrupt(signum, frame):
-    raise _Interrupted()
+def _raise_terminated(signum, frame):
+    raise Terminated(f"terminated by signal {signum}")
 
 
