@@ -8,8 +8,9 @@ place at the end, so that a file is written whole or not at all.
 import contextlib
 import contextvars
 import os
-import threading
 import uuid
+
+from ._signals import signals_held
 
 __all__ = ["FITS_EXTENSIONS", "check_fits_name", "check_not_inputs", "check_output_path",
            "check_outputs", "fits_stem", "is_fits_name", "remove_stale_temporaries",
@@ -401,7 +402,7 @@ def output_group():
         yield
         _PENDING.reset(token)
         token = None
-        with _signals_held():
+        with signals_held():
             _commit_all(pending)
     finally:
         if token is not None:
@@ -429,20 +430,3 @@ def _commit_all(pending):
             with contextlib.suppress(OSError):
                 os.unlink(path)
         raise
-
-
-@contextlib.contextmanager
-def _signals_held():
-    """SIGINT and SIGTERM wait until the end of the block (where the platform allows)."""
-    import signal
-
-    held = {signal.SIGINT, signal.SIGTERM}
-    if not hasattr(signal, "pthread_sigmask") or \
-            threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
