@@ -125,7 +125,7 @@ def test_colour_goes_through_memory(tiny_guided_model_path, tmp_path, monkeypatc
     assert (tmp_path / "file.fits").read_bytes() == (tmp_path / "memory.fits").read_bytes()
     with fits.open(tmp_path / "file.fits") as hdul:
         assert [h.name for h in hdul] == ["PRIMARY", "MEASURED"]
-        assert hdul[0].header["COLORSRC"] == "MIXED"
+        assert hdul[0].header["COLORSRC"] == "FUSED"
         assert np.allclose(hdul["MEASURED"].data, 1)
     # and without colour the guided model streams the file like any other
     guided.colorize_file(str(path), tmp_path / "plain.fits")

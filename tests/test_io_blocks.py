@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from astropy.wcs import WCS, Sip
 
-from astro_colorgan.io._blocks import block_average, block_wcs
+from astro_colorgan.io import block_average, block_wcs
 
 
 def _wcs(kind):

@@ -1,10 +1,9 @@
 """Colour for astronomical images from a trained model, guided by measured colour."""
 
-from ._colorizer import DEFAULT_MODEL, SINGLE_BAND_MODEL, Colorizer
-from ._hints import MeasuredColour, measured_colour
+from ._colorizer import DEFAULT_MODEL, FUSION_MODEL, SINGLE_BAND_MODEL, Colorizer
 from ._result import ColorizedImage
 from ._scaling import DisplayScaling
 from ._tiling import tile_rows
 
-__all__ = ["Colorizer", "ColorizedImage", "DEFAULT_MODEL", "SINGLE_BAND_MODEL",
-           "DisplayScaling", "MeasuredColour", "measured_colour", "tile_rows"]
+__all__ = ["Colorizer", "ColorizedImage", "DEFAULT_MODEL", "SINGLE_BAND_MODEL", "FUSION_MODEL",
+           "DisplayScaling", "tile_rows"]

@@ -14,12 +14,11 @@ from ..io import ImageData, open_image_rows, provenance_history, read_image
 from ..io._fitsout import fits_cube_writer
 from ..nets import load_model
 from ..nets._model import file_sha256, resolve_device
-from ._hints import MeasuredColour, measured_colour
 from ._pipeline import InputRows, run
 from ._result import ColorizedImage, colorized_header, predicted_green_note
 from ._scaling import DisplayScaling
 
-__all__ = ["Colorizer", "DEFAULT_MODEL", "SINGLE_BAND_MODEL"]
+__all__ = ["Colorizer", "DEFAULT_MODEL", "SINGLE_BAND_MODEL", "FUSION_MODEL"]
 
 _DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 #: Path of the single-band model shipped with the package (``--preset default``), from
@@ -28,6 +27,9 @@ SINGLE_BAND_MODEL = os.path.join(_DATA, "single_band_model.safetensors")
 #: Path of the default model shipped with the package: the guided model
 #: (``--preset guided-mix``).
 DEFAULT_MODEL = os.path.join(_DATA, "default_model.safetensors")
+#: Path of the fusion model shipped with the package (see the guided-colour page for
+#: the command that trains it): the residual network of guided colour.
+FUSION_MODEL = os.path.join(_DATA, "fusion_model.safetensors")
 
 #: The palettes of predicted colour: whose validation split chose the decoding.
 PALETTES = (None, "photographs", "fields")
@@ -90,6 +92,12 @@ class Colorizer:
         (``'fields'``; only models trained with simulated fields, such as the
         default one, have it). Single-band colour is ill-posed, so a model
         hedges; each palette sets how far, for the images it was chosen on.
+    fusion : str, path-like, `~astro_colorgan.fusion.DetailNet`, None or False
+        The residual network of guided colour (``colour=`` given): a fusion
+        model file, a network, None for the one shipped with the package, or
+        False for the classical fusion alone. It is applied to display-ready
+        colour; linear flux gets the classical fusion (where the shipped
+        network did not beat it on validation).
 
     Examples
     --------
@@ -109,7 +117,7 @@ class Colorizer:
 
     def __init__(self, model=None, *, device="auto", stretch="auto", interval=None, Q=8.0,
                  tile=1024, overlap=64, margin=DEFAULT_MARGIN, tta=False, context_size=256,
-                 palette=None):
+                 palette=None, fusion=None):
         if tile % 16 or tile < 32:
             raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
         if not 0 <= overlap <= tile // 2:
@@ -144,9 +152,25 @@ class Colorizer:
             # only a model file stores palettes, so this model is our own copy
             model.temperature = float(decoding["temperature"])
             model.saturation = float(decoding["saturation"])
+        self._load_fusion(fusion, dev)
         self.stretch, self.interval, self.Q = stretch, interval, Q
         self.tile, self.overlap, self.margin = int(tile), int(overlap), int(margin)
         self.tta, self.context_size = bool(tta), int(context_size)
+
+    def _load_fusion(self, fusion, device):
+        """The fusion network of guided colour (None: the shipped one; False: classical)."""
+        from ..fusion._model import load_fusion_model
+
+        self.fusion_name, self.fusion_sha256 = "classical", None
+        if fusion is False:
+            self.fusion = None
+        elif fusion is None or isinstance(fusion, (str, os.PathLike)):
+            path = FUSION_MODEL if fusion is None else os.fspath(fusion)
+            self.fusion = load_fusion_model(path, device=device)[0]
+            self.fusion_name, self.fusion_sha256 = os.path.basename(path), file_sha256(path)
+        else:
+            self.fusion = fusion.to(device).eval()
+            self.fusion_name = "custom"
 
     @classmethod
     def pretrained(cls, **options):
@@ -164,7 +188,7 @@ class Colorizer:
         """The `torch.device` the model runs on."""
         return next(self.model.parameters()).device
 
-    def _options(self, hdu, plane, measured, *, stretch):
+    def _options(self, hdu, plane, fused, *, stretch):
         return {"model": self.name, "model_sha256": self.sha256 or "unknown",
                 "stretch": stretch if isinstance(stretch, (str, type(None))) else repr(stretch),
                 "interval": repr(self.interval) if self.interval is not None else "default",
@@ -172,22 +196,18 @@ class Colorizer:
                 "tta": self.tta, "palette": self.palette,
                 "temperature": self.model.temperature, "saturation": self.model.saturation,
                 "hdu": hdu, "plane": plane,
-                "colour": ", ".join(measured.names) if measured is not None else None}
+                "colour": ", ".join(fused.names) if fused is not None else None,
+                "fusion": f"{self.fusion_name} (sha256 {self.fusion_sha256 or 'unknown'})"}
 
-    def _input_rows(self, read_raw, shape, name, measured, *, stretch, warn_non_finite):
-        if measured is not None and not self.model.hints:
-            raise ValueError(f"the model {self.name} takes no measured colour: use a guided "
-                             "model (the default one is) or leave colour out")
+    def _input_rows(self, read_raw, shape, name, *, stretch, warn_non_finite):
         scaling = DisplayScaling(read_raw, shape, stretch=stretch, interval=self.interval,
                                  Q=self.Q, name=name, warn_non_finite=warn_non_finite)
         n_hints = self.model.generator.in_channels - 1
-        return InputRows(read_raw, shape, scaling, self.device, n_hints=n_hints,
-                         hints=None if measured is None else measured.planes())
+        return InputRows(read_raw, shape, scaling, self.device, n_hints=n_hints)
 
-    def _run(self, source, shape, sink, measured_rgb=None):
+    def _run(self, source, shape, sink):
         run(self.model, source, shape, sink, tile=self.tile, overlap=self.overlap,
-            margin=self.margin, context_size=self.context_size, tta=self.tta,
-            measured=measured_rgb)
+            margin=self.margin, context_size=self.context_size, tta=self.tta)
 
     def colorize(self, data, *, colour=None, hdu=None, plane=None):
         """Colour for an image.
@@ -201,15 +221,20 @@ class Colorizer:
             `~astro_colorgan.stack` returns), whose Rec. 709 luma is taken as
             display-ready (as with ``stretch=None``).
         colour : list, str, HDU, `~numpy.ndarray` or RGBImage, optional
-            Measured colour, for a guided model (see
-            `~astro_colorgan.colorize.measured_colour`): filter images blue
-            to red with WCS (aligned onto the luminance's grid with
-            ``reproject``, background-subtracted and combined with ``stack``'s
-            linked stretch), a ``(3, ny, nx)`` FITS colour cube with WCS, an
-            ``(ny, nx, 3)`` RGB array in [0, 1] on the luminance's grid, or a
-            composite that `~astro_colorgan.stack` returned (display-ready
-            colour, reprojected onto the luminance's grid unless it is on
-            it). The model then predicts only what is not measured.
+            Measured colour, fused with the image by pan-sharpening (see
+            `~astro_colorgan.fusion.fuse_images`): two or three filter
+            images blue to red, each with a celestial WCS (background
+            subtracted and reprojected onto a grid ``f`` times coarser than
+            the image's, ``f`` their pixel-scale ratio rounded; or, without a
+            WCS, a coarser grid spanning the image), fused in linear flux and
+            shown with ``stack``'s colour-preserving Lupton scaling; or a
+            display-ready colour image, fused with the display-scaled image:
+            a ``(3, ny, nx)`` FITS colour cube with WCS, a composite that
+            `~astro_colorgan.stack` returned, an ``(ny, nx, 3)`` RGB array in
+            [0, 1] on the image's grid or a ``(3, my, mx)`` coarser one. The
+            fused colour is the classical estimate (colour ratios) plus the
+            fusion network's residual, projected so that it reproduces the
+            colour frames; only where no frame covers is colour predicted.
         hdu : int or str, optional
             The HDU of a multi-extension FITS input.
         plane : int, optional
@@ -226,23 +251,47 @@ class Colorizer:
         else:
             image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
             stretch = self.stretch
-        measured = None if colour is None else measured_colour(colour, image)
+        if colour is not None:
+            return self._colorize_guided(image, colour, stretch=stretch, hdu=hdu, plane=plane)
         source = self._input_rows(lambda a, b: image.data[a:b], image.shape, image.name,
-                                  measured, stretch=stretch, warn_non_finite=False)
+                                  stretch=stretch, warn_non_finite=False)
         sink = _ArraySink(image.shape, self.tta)
         self._run(source, image.shape, sink)
         history = provenance_history("colorize", [image.name],
-                                     self._options(hdu, plane, measured, stretch=stretch))
+                                     self._options(hdu, plane, None, stretch=stretch))
         header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
-                                  history=history, model_name=self.name,
-                                  model_sha256=self.sha256, measured=measured)
+                                  history=history, model_name=self.name)
         log.debug(f"colorized {image.name} ({'8 passes' if self.tta else 'one pass'}, "
                   f"tile {self.tile})")
         return ColorizedImage(
             rgb=np.moveaxis(sink.rgb, 0, -1), luminance=sink.luminance, chroma=sink.chroma,
             wcs=image.wcs, header=header, uncertainty=sink.spread, name=image.name,
-            measured=None if measured is None else measured.weight, names=[image.name],
-            history=history)
+            names=[image.name], history=history)
+
+    def _colorize_guided(self, image, colour, *, stretch, hdu, plane):
+        """`colorize` with measured colour: fused where measured, predicted where not."""
+        from ._guided import fusion_note, guided_colour, luminance_and_chroma
+
+        guided = guided_colour(self, image, colour, stretch=stretch)
+        fused, rgb = guided.fused, guided.rgb
+        if (fused.measured == 0).any():  # where no frame covers, the colour is predicted
+            luma = rgb_to_luma(np.nan_to_num(rgb), axis=0).astype(np.float32)
+            luma[~np.isfinite(image.data)] = np.nan
+            source = self._input_rows(lambda a, b: luma[a:b], luma.shape, image.name,
+                                      stretch=None, warn_non_finite=False)
+            sink = _ArraySink(luma.shape, False)
+            self._run(source, luma.shape, sink)
+            rgb = np.where(fused.measured[None] > 0, rgb, sink.rgb)
+        luminance, chroma = luminance_and_chroma(rgb)
+        history = provenance_history("colorize", [image.name, *fused.names],
+                                     self._options(hdu, plane, fused, stretch=stretch))
+        header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
+                                  history=history, model_name=self.fusion_name,
+                                  fusion_note=fusion_note(fused, self.fusion_name))
+        return ColorizedImage(
+            rgb=np.moveaxis(rgb, 0, -1), luminance=luminance, chroma=chroma, wcs=image.wcs,
+            header=header, name=image.name, measured=fused.measured, names=[image.name],
+            bands=None if fused.display_ready else fused.bands, history=history)
 
     def colorize_file(self, data, output, *, colour=None, hdu=None, plane=None,
                       overwrite=False):
@@ -297,8 +346,7 @@ class Colorizer:
                                          self._options(hdu, plane, None,
                                                        stretch=self.stretch))
             header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
-                                      history=history, model_name=self.name,
-                                      model_sha256=self.sha256)
+                                      history=history, model_name=self.name)
             with fits_cube_writer(output, header, overwrite=overwrite) as writer:
                 self._run(source, image.shape,
                           lambda start, stop, rgb, *rest: writer.write_rows(start, rgb))
@@ -339,9 +387,6 @@ class Colorizer:
         """
         from ..composite import CompositeImage
 
-        if not self.model.hints:
-            raise ValueError(f"the model {self.name} takes no measured colour: completing "
-                             "two filters needs a guided model (the default one is)")
         if not isinstance(composite, CompositeImage):
             return self._complete_rgb(composite)
         if len(composite.names) != 2:
@@ -349,8 +394,8 @@ class Colorizer:
                              f"{len(composite.names)} filter(s)")
         cube = np.moveaxis(composite.rgb, -1, 0).copy()
         cube[1] = np.moveaxis(self._complete_rgb(composite.rgb), -1, 0)[1]
-        note = predicted_green_note(composite.names, model_name=self.name,
-                                    model_sha256=self.sha256)
+        note = predicted_green_note(composite.names, model_name=self.fusion_name,
+                                    model_sha256=self.fusion_sha256)
         return dataclasses.replace(composite, rgb=np.moveaxis(cube, 0, -1),
                                    history=[*composite.history, note])
 
@@ -360,15 +405,17 @@ class Colorizer:
         if cube.ndim != 3 or cube.shape[0] != 3:
             raise ValueError(f"a composite array must have shape (ny, nx, 3), not "
                              f"{np.shape(rgb)}")
+        import torch
+
+        from ..fusion import complete_middle
+
         valid = np.isfinite(cube).all(axis=0)
-        cube = np.where(valid, cube, np.float32(0))
-        luma = np.where(valid, rgb_to_luma(cube, axis=0), np.nan).astype(np.float32)
-        measured = MeasuredColour(cube, valid.astype(np.float32), two_band=True)
-        source = self._input_rows(lambda a, b: luma[a:b], luma.shape, "composite", measured,
-                                  stretch=None, warn_non_finite=False)
-        sink = _ArraySink(luma.shape, False)
-        self._run(source, luma.shape, sink, measured_rgb=cube)
-        return np.moveaxis(sink.rgb, 0, -1)
+        bands = torch.from_numpy(np.where(valid, cube, np.float32(0)))[None].to(self.device)
+        with torch.no_grad():
+            out = complete_middle(bands[:, 2:3], bands[:, 0:1], net=self.fusion)
+        out = out[0].clamp(0, 1).cpu().numpy()
+        out[:, ~valid] = np.nan
+        return np.moveaxis(out, 0, -1)
 
 
 def _luma_image(rgb_image, *, hdu, plane):

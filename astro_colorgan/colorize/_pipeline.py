@@ -12,18 +12,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..colorspace import LUMA_WEIGHTS, chroma_to_rgb
+from ..colorspace import chroma_to_rgb
 from ._core import dihedral, frozen_normalisation, pad_to_multiple, undo_dihedral
 from ._scaling import BAND_ROWS
 from ._tiling import tile_rows
 
-__all__ = ["InputRows", "thumbnail", "chroma_bands", "recompose", "complete_green", "run"]
+__all__ = ["InputRows", "thumbnail", "chroma_bands", "recompose", "run"]
 
 #: Rows recomposed into RGB and handed to the sink at a time.
 SINK_ROWS = 64
-
-_KB = 2 * (1 - LUMA_WEIGHTS[2])
-_KR = 2 * (1 - LUMA_WEIGHTS[0])
 
 
 class InputRows:
@@ -195,45 +192,11 @@ def _finished(total, weights, read, r0, done, stop):
     return done, stop, total[:, :stop - done] / weights[:stop - done], band
 
 
-def complete_green(measured, chroma):
-    """The green of a two-filter image from its measured red and blue and the predicted chroma.
-
-    The chroma was predicted under the luma of the mean-green composite; each
-    of red and blue then gives the true luma, ``Y = R - 1.5748 Cr`` and
-    ``Y = B - 1.8556 Cb``, whose mean fixes the green,
-    ``G = (Y - 0.2126 R - 0.0722 B) / 0.7152``.
-
-    Parameters
-    ----------
-    measured : `torch.Tensor`
-        ``(3, ny, nx)`` R, G, B of the composite (R and B measured).
-    chroma : `torch.Tensor`
-        ``(2, ny, nx)`` predicted Cb, Cr.
-
-    Returns
-    -------
-    green : `torch.Tensor`
-        ``(ny, nx)`` in [0, 1].
-    """
-    red, blue = measured[0], measured[2]
-    luma = 0.5 * ((blue - _KB * chroma[0]) + (red - _KR * chroma[1]))
-    green = (luma - LUMA_WEIGHTS[0] * red - LUMA_WEIGHTS[2] * blue) / LUMA_WEIGHTS[1]
-    return green.clamp(0, 1)
-
-
-def recompose(x, chroma, valid, measured=None):
-    """RGB ``(3, rows, nx)`` from input rows, chroma and validity, on their device.
-
-    Without ``measured`` the output keeps the input's luma exactly
-    (`~astro_colorgan.colorspace.chroma_to_rgb`); with it (two filters of three),
-    red and blue are the measured ones and only green is predicted
-    (`complete_green`). NaN where ``valid`` is False.
-    """
-    if measured is None:
-        rgb = chroma_to_rgb(x[0], chroma, axis=0).clamp_(0, 1)
-    else:
-        rgb = measured.clone()
-        rgb[1] = complete_green(measured, chroma)
+def recompose(x, chroma, valid):
+    """RGB ``(3, rows, nx)`` from input rows, chroma and validity, on their device: the
+    input's luma kept exactly (`~astro_colorgan.colorspace.chroma_to_rgb`), NaN where
+    ``valid`` is False."""
+    rgb = chroma_to_rgb(x[0], chroma, axis=0).clamp_(0, 1)
     rgb[:, ~valid] = float("nan")
     return rgb
 
@@ -258,8 +221,7 @@ def _predict_all(model, x, reference, *, tile, overlap, margin):
     return mean.float(), variance.sum(0).sqrt().float()
 
 
-def run(model, read_input, shape, sink, *, tile, overlap, margin, context_size=256, tta=False,
-        measured=None):
+def run(model, read_input, shape, sink, *, tile, overlap, margin, context_size=256, tta=False):
     """Colorize an input, rows in and rows out.
 
     Parameters
@@ -278,9 +240,6 @@ def run(model, read_input, shape, sink, *, tile, overlap, margin, context_size=2
         Tiling and the size of the thumbnail that gives the global context.
     tta : bool
         Average the 8 rotations/flips (needs the whole input in memory).
-    measured : `numpy.ndarray`, optional
-        ``(3, ny, nx)`` composite of two filters of three, whose red and blue
-        are kept and whose green is predicted (`complete_green`).
     """
     ny, nx = shape
     reference = thumbnail(read_input, shape, context_size)
@@ -298,10 +257,7 @@ def run(model, read_input, shape, sink, *, tile, overlap, margin, context_size=2
         for first in range(0, stop - start, SINK_ROWS):
             last = min(stop - start, first + SINK_ROWS)
             a, b = start + first, start + last
-            part = None
-            if measured is not None:
-                part = torch.from_numpy(np.ascontiguousarray(measured[:, a:b])).to(x.device)
-            rgb = recompose(x[:, first:last], chroma[:, first:last], valid[first:last], part)
+            rgb = recompose(x[:, first:last], chroma[:, first:last], valid[first:last])
             sink(a, b, rgb.cpu().numpy(), x[:, first:last], chroma[:, first:last],
                  valid[first:last], None if spread is None else spread[a:b])
         del chroma, x, valid  # not held while the next rows are read

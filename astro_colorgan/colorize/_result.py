@@ -47,8 +47,7 @@ def predicted_green_note(names, *, model_name, model_sha256=None):
             "not measured.")
 
 
-def colorized_header(shape, *, wcs, source_header, history, model_name, model_sha256=None,
-                     measured=None):
+def colorized_header(shape, *, wcs, source_header, history, model_name, fusion_note=None):
     """The primary header of a colorized cube: WCS, kept keywords and provenance.
 
     Parameters
@@ -63,37 +62,27 @@ def colorized_header(shape, *, wcs, source_header, history, model_name, model_sh
         Provenance lines (see `~astro_colorgan.io.provenance_history`).
     model_name : str
         The model file's name.
-    model_sha256 : str, optional
-        The model file's SHA-256.
-    measured : `~astro_colorgan.colorize.MeasuredColour`, optional
-        The measured colour the model was given.
+    fusion_note : str, optional
+        The HISTORY line of colour fused from colour frames (guided colour).
 
     Returns
     -------
     `~astropy.io.fits.Header`
     """
     history = list(history)
-    if measured is None:
-        history.append(PREDICTED_COLOURS_NOTE)
-    elif measured.two_band:
-        history.append(predicted_green_note(measured.names, model_name=model_name,
-                                            model_sha256=model_sha256)
-                       + " Extension MEASURED marks where colour was measured.")
+    if fusion_note is not None:
+        history.append(fusion_note)
     else:
-        history.append(f"COLOUR MEASURED in channels {measured.channels} from "
-                       f"{', '.join(measured.names)} (pixels {measured.coarseness:.3g} times "
-                       "the luminance's); a machine-learning model PREDICTED the colour "
-                       "below that resolution and wherever no colour frame covers. "
-                       "Extension MEASURED marks where colour was measured.")
+        history.append(PREDICTED_COLOURS_NOTE)
     out = rgb_cube_header(shape, wcs=wcs, history=history)
     for key in _KEPT_KEYWORDS:
         if key in source_header:
             out[key] = source_header[key]
-    if measured is None:
-        out["COLORSRC"] = ("PREDICTED", "colours predicted by a model, not measured")
+    if fusion_note is not None:
+        out["COLORSRC"] = ("FUSED", "colour frames fused with the deep frame")
+        out["COLORMSR"] = ("R, G, B", "colour channels measured")
     else:
-        out["COLORSRC"] = ("MIXED", "measured colour, completed by a model")
-        out["COLORMSR"] = (measured.channels, "colour channels measured")
+        out["COLORSRC"] = ("PREDICTED", "colours predicted by a model, not measured")
     out["COLORMOD"] = (fits_text(model_name)[:60], "colorizer model file")
     return out
 
@@ -135,6 +124,11 @@ class ColorizedImage(RGBImage):
         float32 ``(ny, nx)`` weight in [0, 1] of measured colour (the
         colour frames' coverage) when colour was given; 0 means the colour
         there is entirely the model's prediction.
+    bands : `~numpy.ndarray` or None
+        float32 ``(3, ny, nx)``: the fused linear bands R, G, B (the colour
+        frames red to blue) on the input's grid, in the colour frames' own
+        units, when colour frames of linear data were fused; the ``BANDS``
+        extension of the FITS output.
     name : str
         The input's name.
     names : list of str
@@ -148,29 +142,35 @@ class ColorizedImage(RGBImage):
     header: fits.Header
     uncertainty: np.ndarray = None
     measured: np.ndarray = None
+    bands: np.ndarray = None
     name: str = "image"
 
     def _primary_header(self):
         return self.header
 
     def _extensions(self):
-        """``CHROMA_SPREAD`` with the `uncertainty` (``tta``) and ``MEASURED`` with the
-        weight of measured colour (colour given), where there are such planes."""
+        """``CHROMA_SPREAD`` with the `uncertainty` (``tta``), ``MEASURED`` with the
+        weight of measured colour (colour given) and ``BANDS`` with the fused linear
+        bands, where there are such planes."""
         hdus = []
         for name, plane, unit, lines in (
                 ("CHROMA_SPREAD", self.uncertainty,
-                 "standard deviation of chroma (Cb, Cr) over 8 rotations/flips",
+                 ("", "standard deviation of chroma (Cb, Cr) over 8 rotations/flips"),
                  ["colour uncertainty: spread of the predicted chroma",
                   "over the 8 rotations/flips of the input"]),
-                ("MEASURED", self.measured, "weight of measured colour, 0 to 1",
+                ("MEASURED", self.measured, ("", "weight of measured colour, 0 to 1"),
                  ["1 where the colour was measured by the colour frames,",
-                  "0 where it is the model's prediction alone"])):
+                  "0 where it is the model's prediction alone"]),
+                ("BANDS", self.bands, (self.header.get("BUNIT", ""), "colour frames' units"),
+                 ["fused linear bands R, G, B on the deep frame's grid: the",
+                  "colour frames fused with the deep frame (pan-sharpening),",
+                  "in the colour frames' own units"])):
             if plane is None:
                 continue
             hdu = fits.ImageHDU(np.asarray(plane, np.float32), name=name)
             if self.wcs is not None:
                 hdu.header.update(wcs_header(self.wcs))
-            hdu.header["BUNIT"] = ("", unit)
+            hdu.header["BUNIT"] = unit
             for line in lines:
                 hdu.header.add_history(line)
             hdus.append(hdu)

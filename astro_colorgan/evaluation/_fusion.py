@@ -27,8 +27,9 @@ import torch
 
 from ..colorspace import LUMA_WEIGHTS
 from ..fusion import (FluxScaling, chroma_blur, complete_middle, consistency_chi2, degrade,
-                      fuse, lstar_rule, upsample_to)
+                      fuse, lstar_rule, lupton_display, upsample_to)
 from ._metrics import image_metrics
+from ._modes import coarse_frame
 
 __all__ = ["FUSION_MODES", "WALD_CASE", "CHROMA_BLURS", "fusion_inputs", "classical_candidates",
            "model_fusion", "score_fusion", "band_metrics"]
@@ -46,15 +47,6 @@ _ROUNDING = 1.0 / (255 * 12 ** 0.5)
 
 def _tensor(planes):
     return torch.from_numpy(np.ascontiguousarray(planes, np.float32))[None]
-
-
-def _protocol_frame(truth, factor):
-    from PIL import Image
-
-    ny, nx = truth.shape[:2]
-    image = Image.fromarray(np.round(np.clip(truth, 0, 1) * 255).astype(np.uint8))
-    small = image.resize((max(1, nx // factor), max(1, ny // factor)), Image.BOX)
-    return np.moveaxis(np.asarray(small, np.float32) / 255, -1, 0)
 
 
 def fusion_inputs(truth, mode, rng):
@@ -82,7 +74,7 @@ def fusion_inputs(truth, mode, rng):
         return {"truth": bands, "luma": None, "frames": bands, "sigma": 0.0, "noise": 0.0,
                 "softening": 1e-3, "scaling": FluxScaling(), "image": truth}
     if mode.startswith("lrgb"):
-        frames = _tensor(_protocol_frame(truth, int(mode[4:])))
+        frames = _tensor(coarse_frame(truth, int(mode[4:])))
         return {"truth": bands, "luma": (w * bands).sum(1, keepdim=True), "frames": frames,
                 "sigma": 0.0, "noise": _ROUNDING, "softening": 1e-3, "scaling": FluxScaling(),
                 "image": truth}
@@ -105,21 +97,9 @@ def fusion_inputs(truth, mode, rng):
 
 
 def display(bands, inputs):
-    """``(ny, nx, 3)`` display image of fused or true bands in a case's scaling.
-
-    Display-ready bands are clipped to [0, 1]; linear bands get the
-    colour-preserving Lupton stretch of the deep frame's scaling (one factor
-    on all three bands, the hue kept where the brightest saturates).
-    """
-    scaling = inputs["scaling"]
-    rgb = bands[0]
-    if scaling.scale is not None:
-        intensity = rgb.clamp(min=0).mean(0, keepdim=True)
-        factor = scaling.forward(intensity) / intensity.clamp(min=1e-12)
-        rgb = (rgb * factor).clamp(min=0)
-        peak = rgb.max(0, keepdim=True).values.clamp(min=1.0)
-        rgb = rgb / peak
-    return np.moveaxis(rgb.clamp(0, 1).numpy(), 0, -1)
+    """``(ny, nx, 3)`` display image of fused or true bands in a case's scaling
+    (`~astro_colorgan.fusion.lupton_display`)."""
+    return np.moveaxis(lupton_display(bands, inputs["scaling"])[0].numpy(), 0, -1)
 
 
 def _fuse_case(inputs, net, *, consistent):

@@ -6,8 +6,8 @@ uses the same measured information without learning:
 
 ``none``
     the Rec. 709 luma ``Y`` of ``T``; baseline: grey (``Y`` in R, G and B).
-``lrgb8``, ``lrgb16``
-    ``Y`` at full resolution and a colour frame ``T`` shrunk 8 or 16 times by
+``lrgb2``, ``lrgb4``, ``lrgb8``, ``lrgb16``
+    ``Y`` at full resolution and a colour frame ``T`` shrunk 2, 4, 8 or 16 times by
     block mean (PIL ``BOX`` on the 8-bit image); baseline: the frame resized
     back bilinearly (8-bit), its colour ratios under the full-resolution
     luminance, ``clip(U / max(Y(U), 1e-3) * Y, 0, 1)``.
@@ -30,16 +30,16 @@ import numpy as np
 from ..colorspace import rgb_to_luma
 from ..composite import mean_green
 
-__all__ = ["HINT_MODES", "PATHS", "BASELINES", "lrgb_frame", "classical_lrgb", "baseline",
-           "users_path_data", "colour_alone", "model_prediction"]
+__all__ = ["HINT_MODES", "PATHS", "BASELINES", "lrgb_frame", "coarse_frame", "classical_lrgb",
+           "baseline", "users_path_data", "colour_alone", "model_prediction"]
 
 #: The colour modes of the protocol.
-HINT_MODES = ("none", "lrgb8", "lrgb16", "two-band")
+HINT_MODES = ("none", "lrgb2", "lrgb4", "lrgb8", "lrgb16", "two-band")
 #: How the luminance reaches the model.
 PATHS = ("protocol", "users")
 #: The name of each mode's classical baseline.
-BASELINES = {"none": "grey", "lrgb8": "classical LRGB", "lrgb16": "classical LRGB",
-             "two-band": "mean green"}
+BASELINES = {"none": "grey", "lrgb2": "classical LRGB", "lrgb4": "classical LRGB",
+             "lrgb8": "classical LRGB", "lrgb16": "classical LRGB", "two-band": "mean green"}
 
 
 def _factor(mode):
@@ -65,9 +65,8 @@ def lrgb_frame(truth, factor):
     from PIL import Image
 
     ny, nx = truth.shape[:2]
-    image = Image.fromarray(np.round(np.clip(truth, 0, 1) * 255).astype(np.uint8))
-    small = image.resize((max(1, nx // factor), max(1, ny // factor)), Image.BOX)
-    return np.asarray(small.resize((nx, ny), Image.BILINEAR), np.float32) / 255
+    small = np.round(np.moveaxis(coarse_frame(truth, factor), 0, -1) * 255).astype(np.uint8)
+    return np.asarray(Image.fromarray(small).resize((nx, ny), Image.BILINEAR), np.float32) / 255
 
 
 def classical_lrgb(frame, luma):
@@ -129,15 +128,20 @@ def model_prediction(colorizer, truth, mode, data):
     `numpy.ndarray`
         ``(ny, nx, 3)`` RGB.
     """
-    from ..colorize import MeasuredColour
-
     if mode == "two-band":
         return colorizer.complete(mean_green(truth, axis=-1))
     colour = None
-    if mode != "none":
-        frame = lrgb_frame(truth, _factor(mode))
-        colour = MeasuredColour(np.ascontiguousarray(np.moveaxis(frame, -1, 0)),
-                                np.ones(frame.shape[:2], np.float32),
-                                coarseness=_factor(mode),
-                                names=[f"colour frame {_factor(mode)}x coarser"])
+    if mode != "none":  # the protocol's coarse frame itself, planes R, G, B
+        colour = coarse_frame(truth, _factor(mode))
     return colorizer.colorize(data, colour=colour).rgb
+
+
+def coarse_frame(truth, factor):
+    """The protocol's colour frame: ``truth`` shrunk ``factor`` times by block mean (PIL
+    ``BOX`` on the 8-bit image), as ``(3, ny // factor, nx // factor)`` planes R, G, B."""
+    from PIL import Image
+
+    ny, nx = truth.shape[:2]
+    image = Image.fromarray(np.round(np.clip(truth, 0, 1) * 255).astype(np.uint8))
+    small = image.resize((max(1, nx // factor), max(1, ny // factor)), Image.BOX)
+    return np.ascontiguousarray(np.moveaxis(np.asarray(small, np.float32) / 255, -1, 0))

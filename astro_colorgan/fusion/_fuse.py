@@ -9,7 +9,7 @@ from ._classical import ratio_rule
 from ._net import features
 from ._operators import project_consistent, upsample_to
 
-__all__ = ["FluxScaling", "fuse", "complete_middle", "pad_for"]
+__all__ = ["FluxScaling", "fuse", "complete_middle", "lupton_display", "pad_for"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,20 @@ class FluxScaling:
         if self.scale is None:
             return y
         return torch.sinh(y * math.asinh(self.Q)) * (self.scale / self.Q)
+
+
+def lupton_display(bands, scaling):
+    """Colour-preserving display of ``(batch, 3, ny, nx)`` bands in a `FluxScaling`.
+
+    Display-ready bands are clipped to [0, 1]; linear ones get one factor on
+    all three, ``S(I) / I`` of their mean ``I`` (Lupton et al. 2004), and where
+    the brightest band passes 1 all three are divided by it, so the hue is kept.
+    """
+    if scaling.scale is None:
+        return bands.clamp(0, 1)
+    intensity = bands.clamp(min=0).mean(1, keepdim=True)
+    rgb = (bands * (scaling.forward(intensity) / intensity.clamp(min=1e-12))).clamp(min=0)
+    return (rgb / rgb.max(1, keepdim=True).values.clamp(min=1.0)).clamp(0, 1)
 
 
 def pad_for(x, multiple):

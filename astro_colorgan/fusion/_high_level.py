@@ -152,6 +152,18 @@ class _TiledNet:
         return _residual_tiles(self.net, planes)
 
 
+def _check_rescaled(frame, deep):
+    """Refuse a frame whose data look block-averaged under the deep frame's own WCS."""
+    ratio = np.asarray(deep.shape, float) / np.asarray(frame.shape, float)
+    same_scale = np.isclose(_pixel_scale(frame.wcs), _pixel_scale(deep.wcs), rtol=0.02)
+    if same_scale and ratio[0] == ratio[1] and ratio[0] >= 2 and ratio[0] == round(ratio[0]) \
+            and np.allclose(frame.wcs.wcs.crpix, deep.wcs.wcs.crpix):
+        raise ValueError(f"{frame.name}: its data are {int(ratio[0])} times smaller than the "
+                         "deep frame's but its WCS has the deep frame's pixel scale and "
+                         "reference pixel; if it was block-averaged, give it the WCS of its "
+                         "blocks (astro_colorgan.io.block_wcs)")
+
+
 def _on_coarse_grid(frames, deep, factor, shape):
     """The frames (blue to red) on the grid ``factor`` times coarser than ``deep``'s."""
     from ..align import reproject_image
@@ -159,10 +171,12 @@ def _on_coarse_grid(frames, deep, factor, shape):
 
     if deep.wcs is None or any(f.wcs is None for f in frames):
         if any(f.shape != shape for f in frames):
-            raise ValueError(f"colour frames without a WCS must have the coarse grid's shape "
-                             f"{shape} (the deep frame's {factor} times smaller)")
+            raise ValueError("colour frames without a WCS must all have one shape, "
+                             f"{shape}, a coarser grid spanning the deep frame")
         return np.stack([f.data for f in frames]).astype(np.float32)
     coarse = block_wcs(deep.wcs, factor)
+    for frame in frames:
+        _check_rescaled(frame, deep)
     # each frame keeps its own units: the weights fitted after relate them to the deep frame
     return np.stack([reproject_image(frame.data, frame.wcs, coarse, shape) for frame in frames])
 
@@ -231,7 +245,10 @@ def fuse_images(deep, frames, *, net=None, display_ready=False, background=True,
         frames = [subtract_background(f) for f in frames]
     ny, nx = deep.shape
     factor = _factor(deep, frames)
-    shape = (math.ceil(ny / factor), math.ceil(nx / factor))
+    on_wcs = deep.wcs is not None and all(f.wcs is not None for f in frames)
+    # frames without a WCS span the deep frame whatever its size (PIL's box geometry);
+    # frames with one are reprojected onto whole blocks of the deep frame's pixels
+    shape = (math.ceil(ny / factor), math.ceil(nx / factor)) if on_wcs else frames[0].shape
     blue_to_red = _on_coarse_grid(frames, deep, factor, shape)
     covered = np.isfinite(blue_to_red).all(0)
     if not covered.any():
@@ -243,9 +260,10 @@ def fuse_images(deep, frames, *, net=None, display_ready=False, background=True,
         blue_to_red = np.where(covered, middle[0].numpy()[::-1], np.nan)
     rgb = blue_to_red[::-1].copy()
     luma = np.nan_to_num(deep.data.astype(np.float32))
-    luma_t = torch.from_numpy(luma)[None, None].to(device)
-    padded = torch.nn.functional.pad(luma_t, (0, shape[1] * factor - nx, 0, shape[0] * factor - ny),
-                                     mode="replicate")
+    padded = torch.from_numpy(luma)[None, None].to(device)
+    if on_wcs:
+        padded = torch.nn.functional.pad(
+            padded, (0, shape[1] * factor - nx, 0, shape[0] * factor - ny), mode="replicate")
     if display_ready:
         weights, noise = LUMA_WEIGHTS, (ROUNDING_NOISE,) * 3
         scaling, softening = FluxScaling(), 1e-3
@@ -273,6 +291,8 @@ def fuse_images(deep, frames, *, net=None, display_ready=False, background=True,
                                 noise_t[:, measured].clamp(min=1e-30), sigma=sigma)
     bands = fused[0, :, :ny, :nx].cpu().numpy()
     bands[:, ~np.isfinite(deep.data)] = np.nan
-    measured = np.repeat(np.repeat(covered, factor, 0), factor, 1)[:ny, :nx].astype(np.float32)
+    measured = torch.nn.functional.interpolate(
+        torch.from_numpy(covered.astype(np.float32))[None, None], size=(padded.shape[-2:]),
+        mode="nearest")[0, 0, :ny, :nx].numpy()
     return FusedBands(bands, measured, tuple(weights), factor, noise, chi2,
                       names=[f.name for f in frames], display_ready=display_ready)

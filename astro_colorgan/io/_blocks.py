@@ -4,7 +4,6 @@ import math
 import warnings
 
 import numpy as np
-from astropy.utils.exceptions import AstropyUserWarning
 
 __all__ = ["block_wcs", "block_average"]
 
@@ -133,22 +132,3 @@ def block_average(data, factor, *, wcs=None):
         warnings.simplefilter("ignore", RuntimeWarning)  # blocks with no finite pixel
         out = np.nanmean(blocks, axis=(1, 3)).astype(dtype)
     return out, (None if wcs is None else block_wcs(wcs, factor))
-
-
-def warn_unscaled_frame(frame_shape, frame_wcs, reference_scale, name):
-    """Warn when a colour frame's data are about ``f`` times smaller than its WCS says.
-
-    A frame block-averaged ``f`` times but left with the full-size WCS has the
-    pixel scale of full-size data on ``f`` times fewer pixels.
-    """
-    from astropy.wcs.utils import proj_plane_pixel_scales
-
-    if frame_wcs is None or frame_wcs.pixel_shape is None:
-        return
-    scale = float(np.sqrt(np.prod(proj_plane_pixel_scales(frame_wcs))))
-    declared = frame_wcs.pixel_shape[::-1]
-    if tuple(declared) != tuple(frame_shape) and np.isclose(scale, reference_scale, rtol=0.05):
-        warnings.warn(f"{name}: its data are {frame_shape} but its WCS describes "
-                      f"{tuple(declared)} pixels of the deep frame's scale; if it was "
-                      "block-averaged, give it the WCS of its blocks "
-                      "(astro_colorgan.io.block_wcs)", AstropyUserWarning)

@@ -321,6 +321,15 @@ def _commit(temp, path, overwrite):
 _PENDING = contextvars.ContextVar("astro_colorgan_pending_outputs", default=None)
 
 
+def _usual_mode(path):
+    """Give a written temporary the mode a new file gets (0666 less the umask): some
+    writers (safetensors) create their file private."""
+    umask = os.umask(0)
+    os.umask(umask)
+    if not os.path.islink(path):
+        os.chmod(path, 0o666 & ~umask)
+
+
 @contextlib.contextmanager
 def atomic_output(path, overwrite):
     """Yield a temporary path to write; it becomes ``path`` only if the block succeeds.
@@ -339,6 +348,7 @@ def atomic_output(path, overwrite):
             yield temp
         except OSError as exc:
             raise _write_error(path, exc) from None
+        _usual_mode(temp)
         if pending is None:
             _commit(temp, path, overwrite)
         else:

@@ -9,7 +9,7 @@ from astropy import log
 
 from ..colorspace import LUMA_WEIGHTS, rgb_to_chroma
 from ..datasets import find_images, is_coloured, read_color_image
-from ..fusion import DetailNet, complete_middle, fuse
+from ..fusion import DetailNet, complete_middle, fuse, lupton_display
 from ._fusion_data import FusionCases
 
 __all__ = ["train_fusion", "fusion_loss", "FUSION_RECIPE"]
@@ -29,7 +29,10 @@ def _case_loss(case, net, *, chroma_weight, iterations):
     fused = fuse(case.luma, case.frames, LUMA_WEIGHTS, net=net, sigma=case.sigma,
                  scaling=scaling, iterations=iterations, softening=case.softening,
                  noise=case.noise)
-    predicted, truth = scaling.forward(fused), scaling.forward(case.truth)
+    if case.kind == "wald":  # scored as shown: the colour-preserving display of the bands
+        predicted, truth = lupton_display(fused, scaling), lupton_display(case.truth, scaling)
+    else:
+        predicted, truth = scaling.forward(fused), scaling.forward(case.truth)
     loss = (predicted - truth).abs().mean()
     if chroma_weight:
         loss = loss + chroma_weight * (rgb_to_chroma(predicted, axis=1)
@@ -80,7 +83,7 @@ def _images(data_dir, max_side):
 
 
 def train_fusion(data_dir, output, *, steps=None, seed=0, workdir=None, threads=None,
-                 recipe=None, log_every=25, checkpoint_every=250):
+                 recipe=None, log_every=25, checkpoint_every=250, start=None):
     """Train the fusion network on the ``fit`` split of a folder of colour photographs.
 
     Parameters
@@ -102,6 +105,8 @@ def train_fusion(data_dir, output, *, steps=None, seed=0, workdir=None, threads=
         Overrides of `FUSION_RECIPE`.
     log_every, checkpoint_every : int
         Steps between log lines and between checkpoints.
+    start : str, optional
+        A fusion model file to start from (fine-tuning).
 
     Returns
     -------
@@ -119,6 +124,10 @@ def train_fusion(data_dir, output, *, steps=None, seed=0, workdir=None, threads=
     cases = FusionCases(_images(data_dir, recipe["max_side"]), crop=recipe["crop"], seed=seed)
     log.info(f"fusion training on {len(cases.images)} photographs, {steps} steps")
     net = DetailNet(width=recipe["width"])
+    if start is not None:
+        from ..fusion._model import load_fusion_model
+
+        net = load_fusion_model(start)[0].train()
     opt = torch.optim.Adam(net.parameters(), lr=recipe["lr"])
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe["lr"], total_steps=steps,
                                                 pct_start=0.05)

@@ -74,15 +74,17 @@ class FusionCase:
 
 def _crops(images, rng, batch, crop):
     out = np.empty((batch, 3, crop, crop), np.float32)
+    chosen = np.empty(batch, int)
     for i in range(batch):
-        image = images[rng.integers(len(images))]
+        chosen[i] = rng.integers(len(images))
+        image = images[chosen[i]]
         ny, nx = image.shape[:2]
         y, x = rng.integers(0, ny - crop + 1), rng.integers(0, nx - crop + 1)
         patch = np.moveaxis(image[y:y + crop, x:x + crop], -1, 0)
         k = rng.integers(8)
         patch = np.rot90(patch[:, :, ::-1] if k >= 4 else patch, k % 4, axes=(1, 2))
         out[i] = patch
-    return torch.from_numpy(out)
+    return torch.from_numpy(out), chosen
 
 
 def _luma(bands):
@@ -109,6 +111,10 @@ class FusionCases:
             raise ValueError(f"no training image is at least {crop} px on a side")
         self.crop = crop
         self.rng = np.random.default_rng(seed)
+        # the flux scaling of Wald's cases is the whole image's, as at inference
+        self.linear_scales = np.array([np.percentile(np.tensordot(
+            np.clip(im, 0, None) ** 2.2, LUMA_WEIGHTS, axes=([-1], [0])), 99.5)
+            for im in self.images], np.float32).clip(min=1e-4)
 
     def draw(self, batch, kind=None):
         """One batch of cases of one kind (drawn by `MODE_MIX` unless given)."""
@@ -116,19 +122,19 @@ class FusionCases:
         if kind is None:
             kinds = list(MODE_MIX)
             kind = kinds[rng.choice(len(kinds), p=list(MODE_MIX.values()))]
-        truth = _crops(self.images, rng, batch, self.crop)
+        truth, chosen = _crops(self.images, rng, batch, self.crop)
         if kind == "box":
             return self._box(truth, int(rng.choice(BOX_FACTORS)))
         if kind == "two-band":
             return FusionCase(kind, truth, _luma(truth), truth, 0.0, FluxScaling())
-        return self._wald(truth)
+        return self._wald(truth, self.linear_scales[chosen])
 
     def _box(self, truth, factor):
         small = self.crop // factor
         frames = torch.round(degrade(truth, (small, small)) * 255) / 255
         return FusionCase("box", truth, _luma(truth), frames, 0.0, FluxScaling())
 
-    def _wald(self, truth):
+    def _wald(self, truth, image_scales):
         rng = self.rng
         batch = truth.shape[0]
         factor = int(rng.choice(WALD_FACTORS))
@@ -147,7 +153,7 @@ class FusionCases:
         # k times noisier than the deep frame over the same area of sky
         frame_noise = noise * shallower / factor
         frames = frames + frame_noise * torch.randn(frames.shape, generator=self._torch_rng())
-        scale = torch.quantile(luma.flatten(1), 0.995, dim=1).clamp(min=1e-6)
+        scale = torch.from_numpy(image_scales).float() * level.flatten()
         # the deep frame is a measurement: the bands to fuse carry its noise (in the
         # direction of its weights, as the luminance constraint puts it back)
         w = torch.tensor(LUMA_WEIGHTS).view(1, 3, 1, 1)
