@@ -2,7 +2,6 @@
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..nets._generator import SIZE_MULTIPLE
 
@@ -18,12 +17,9 @@ def pad_to_multiple(luma, multiple=SIZE_MULTIPLE):
     shape : tuple of int
         The original ``(ny, nx)``, to crop the result back.
     """
-    ny, nx = luma.shape[-2:]
-    py, px = (-ny) % multiple, (-nx) % multiple
-    if py or px:
-        mode = "reflect" if py < ny and px < nx else "replicate"
-        luma = F.pad(luma, (0, px, 0, py), mode=mode)
-    return luma, (ny, nx)
+    from ..fusion._fuse import pad_for
+
+    return pad_for(luma, multiple)
 
 
 def dihedral(x, k):

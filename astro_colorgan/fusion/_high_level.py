@@ -264,12 +264,12 @@ def fuse_images(deep, frames, *, net=None, display_ready=False, background=True,
     if on_wcs:
         padded = torch.nn.functional.pad(
             padded, (0, shape[1] * factor - nx, 0, shape[0] * factor - ny), mode="replicate")
+    small = torch.nn.functional.adaptive_avg_pool2d(padded, shape)[0, 0].cpu().numpy()
     if display_ready:
         weights, noise = LUMA_WEIGHTS, (ROUNDING_NOISE,) * 3
         scaling, softening = FluxScaling(), 1e-3
     else:
         noise = tuple(frame_noise(p) for p in rgb)
-        small = torch.nn.functional.adaptive_avg_pool2d(padded, shape)[0, 0].cpu().numpy()
         weights = fit_weights(np.where(covered, small, np.nan), np.where(covered, rgb, np.nan),
                               noise=noise)
         positive = luma[np.isfinite(deep.data)]
@@ -277,8 +277,7 @@ def fuse_images(deep, frames, *, net=None, display_ready=False, background=True,
         scaling = FluxScaling(scale=scale if scale > 0 else 1.0)
         softening = 2.0 * float(np.mean(noise))
     # outside the frames, neutral colour: the deep frame's own binned light in every band
-    grey = torch.nn.functional.adaptive_avg_pool2d(padded, shape)[0, 0].cpu().numpy()
-    grey = grey / max(sum(weights), 1e-30)
+    grey = small / max(sum(weights), 1e-30)
     rgb = np.where(covered, rgb, grey[None]).astype(np.float32)
     frames_t = torch.from_numpy(rgb)[None].to(device)
     noise_t = torch.tensor(noise, dtype=torch.float32, device=device).view(1, 3, 1, 1)

@@ -64,17 +64,10 @@ def load_fusion_model(path, *, device="cpu"):
         If it holds something else than a fusion network, or non-finite or
         non-float weights.
     """
-    from safetensors import SafetensorError, safe_open
+    from ..nets._model import read_model_file
 
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"No such model file: {path}")
-    try:
-        with safe_open(path, framework="pt", device="cpu") as handle:
-            metadata = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise OSError(f"{path} is not a readable safetensors model file ({exc})") from None
+    metadata, tensors = read_model_file(path)
     if metadata.get("format") != FUSION_FORMAT:
         raise ValueError(f"{path} is not a fusion model (format {metadata.get('format')!r}, "
                          f"expected {FUSION_FORMAT!r})")

@@ -15,7 +15,7 @@ from ._generator import CHROMA_STRIDE, ChromaUNet
 from ._quantize import annealed_mean
 
 __all__ = ["ColorModel", "check_model_name", "save_model", "load_model", "file_sha256",
-           "resolve_device"]
+           "resolve_device", "read_model_file"]
 
 _FORMAT = "astro_colorgan.ColorModel/1"
 
@@ -262,20 +262,9 @@ def load_model(path, *, device="cpu"):
     """
     import textwrap
 
-    from safetensors import SafetensorError, safe_open
-
     path = os.fspath(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path} is a folder, not a model file (.safetensors)")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"No such model file: {path}")
-    try:
-        with safe_open(path, framework="pt", device="cpu") as handle:
-            metadata = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-        tensors = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise OSError(f"{path} is not a readable safetensors model file ({exc})") from None
+    metadata, tensors = read_model_file(path)
+    tensors = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
     damaged = [key for key, value in tensors.items()
                if value.is_floating_point() and not bool(torch.isfinite(value).all())]
     if damaged:
@@ -320,6 +309,30 @@ def _check_dtypes(path, model, tensors):
                          f"{str(want).replace('torch.', '')} (float) ones belong "
                          f"({', '.join(wrong[:3])}{', ...' if len(wrong) > 3 else ''}): "
                          "the file was converted or is damaged")
+
+
+def read_model_file(path):
+    """The metadata and tensors of a safetensors model file (on the CPU, as stored).
+
+    Raises
+    ------
+    OSError
+        If ``path`` is a folder, is missing or is not a safetensors file.
+    """
+    from safetensors import SafetensorError, safe_open
+
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder, not a model file (.safetensors)")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No such model file: {path}")
+    try:
+        with safe_open(path, framework="pt", device="cpu") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise OSError(f"{path} is not a readable safetensors model file ({exc})") from None
+    return metadata, tensors
 
 
 def resolve_device(device):
