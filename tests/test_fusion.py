@@ -49,6 +49,19 @@ def test_an_untrained_network_returns_the_classical_fusion_exactly(scaling):
                                                                    net=DetailNet(width=8)))
 
 
+def test_a_zero_initialised_network_gets_a_gradient():
+    truth, luma = _scene()
+    frames = degrade(truth, (16, 16))
+    net = DetailNet(width=8)
+    loss = (fuse(luma, frames, WEIGHTS, net=net, scaling=FluxScaling(scale=0.5)) - truth).abs()
+    loss.mean().backward()
+    assert net.head.weight.grad.abs().sum() > 0
+    net.zero_grad()
+    green = complete_middle(truth[:, 2:3], truth[:, 0:1], net=net)[:, 1]
+    (green - truth[:, 1]).abs().mean().backward()
+    assert net.head.weight.grad.abs().sum() > 0
+
+
 def test_a_trained_network_changes_the_fusion():
     truth, luma = _scene()
     frames = degrade(truth, (16, 16))

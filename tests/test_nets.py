@@ -1,11 +1,9 @@
-"""Tests of the colour space, the networks, the losses and model files."""
+"""Tests of the networks, the losses and model files."""
 
 import numpy as np
 import pytest
 import torch
 
-from astro_colorgan.colorspace import (absolute_chroma, chroma_to_rgb, relative_chroma,
-                                       rgb_to_chroma, rgb_to_luma)
 from astro_colorgan.nets import ColorModel, load_model, save_model
 from astro_colorgan.nets._discriminator import PatchDiscriminator
 from astro_colorgan.nets._generator import HINT_CHANNELS, ChromaUNet
@@ -13,34 +11,6 @@ from astro_colorgan.training._bins import (chroma_histogram, rebalancing_weights
                                            soft_encode)
 from astro_colorgan.training._losses import (lsgan_discriminator_loss, lsgan_generator_loss,
                                              rebalanced_cross_entropy)
-
-
-def test_round_trip_and_luma_kept_exactly():
-    rng = np.random.default_rng(1)
-    rgb = rng.random((40, 30, 3))
-    luma = rgb_to_luma(rgb)
-    assert np.allclose(chroma_to_rgb(luma, rgb_to_chroma(rgb)), rgb, atol=1e-12)
-    # any chroma, however out of gamut, keeps the luma and stays in [0, 1]
-    wild = rng.normal(0, 2, (40, 30, 2))
-    out = chroma_to_rgb(luma, wild)
-    assert out.min() >= -1e-12 and out.max() <= 1 + 1e-12
-    assert np.allclose(rgb_to_luma(out), luma, atol=1e-12)
-
-
-def test_colour_space_torch_matches_numpy():
-    rng = np.random.default_rng(2)
-    rgb = rng.random((2, 3, 8, 8))
-    luma = rgb_to_luma(rgb, axis=1)
-    chroma = 3 * rgb_to_chroma(rgb, axis=1)
-    expected = chroma_to_rgb(luma, chroma, axis=1)
-    got = chroma_to_rgb(torch.tensor(luma), torch.tensor(chroma), axis=1).numpy()
-    assert np.allclose(got, expected)
-
-
-def test_relative_chroma_inverts():
-    chroma = np.array([[0.1, -0.2]])
-    luma = np.array([[0.3]])
-    assert np.allclose(absolute_chroma(relative_chroma(chroma, luma), luma), chroma)
 
 
 def test_bins_and_soft_encoding():

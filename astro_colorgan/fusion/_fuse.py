@@ -71,6 +71,13 @@ def pad_for(x, multiple):
     return x, (ny, nx)
 
 
+def _add_residual(bands, scaled, residual, scaling):
+    """``bands`` moved by ``residual`` in the network's scaling: exactly ``bands`` where the
+    residual is zero (the rounding of the scaling's round trip cancels), with the
+    residual's gradient everywhere (a zero-initialised network must still learn)."""
+    return bands + (scaling.inverse(scaled + residual) - scaling.inverse(scaled))
+
+
 def _residual(net, planes):
     padded, (ny, nx) = pad_for(planes, net.SIZE_MULTIPLE)
     return net(padded)[..., :ny, :nx]
@@ -124,10 +131,7 @@ def fuse(luma, frames, weights, *, net=None, sigma=0.0, scaling=FluxScaling(),
         coarseness = shape[-1] / frames.shape[-1]
         planes = features(scaling.forward(luma), scaling.forward(up), scaling.forward(fused),
                           weights, coarseness=coarseness)
-        residual = _residual(net, planes)
-        # exactly the classical fusion where the network adds nothing
-        fused = torch.where(residual == 0, fused,
-                            scaling.inverse(scaling.forward(fused) + residual))
+        fused = _add_residual(fused, scaling.forward(fused), _residual(net, planes), scaling)
     if consistent and iterations:
         fused = project_consistent(fused, frames, sigma=sigma, luma=luma, weights=weights,
                                    iterations=iterations, noise=noise)
@@ -162,6 +166,5 @@ def complete_middle(blue, red, *, net=None, scaling=FluxScaling(), weights=(0.21
     w = torch.as_tensor(weights, dtype=s.dtype, device=s.device).view(1, -1, 1, 1)
     luma = (w * s).sum(1, keepdim=True)
     planes = features(luma, s, s, weights, two_band=True)
-    residual = _residual(net, planes)[:, 1:2]
-    green = torch.where(residual == 0, green, scaling.inverse(s[:, 1:2] + residual))
+    green = _add_residual(green, s[:, 1:2], _residual(net, planes)[:, 1:2], scaling)
     return torch.cat([red, green, blue], dim=1)

@@ -7,7 +7,7 @@ import time
 import torch
 from astropy import log
 
-from ..colorspace import LUMA_WEIGHTS, rgb_to_chroma
+from ..colorspace import LUMA_WEIGHTS, delta_e94, rgb_to_lab
 from ..datasets import find_images, is_coloured, read_color_image
 from ..fusion import DetailNet, complete_middle, fuse, lupton_display
 from ._fusion_data import FusionCases
@@ -15,37 +15,42 @@ from ._fusion_data import FusionCases
 __all__ = ["train_fusion", "fusion_loss", "FUSION_RECIPE"]
 
 #: The recipe of the shipped fusion model (``--preset fusion``).
-FUSION_RECIPE = {"width": 16, "crop": 96, "batch_size": 10, "steps": 3500, "lr": 1e-3,
-                 "chroma_weight": 1.0, "max_side": 256, "iterations": 6}
+FUSION_RECIPE = {"width": 16, "crop": 96, "batch_size": 10, "steps": 7000, "lr": 1e-3,
+                 "background_weight": 0.1, "max_side": 256, "iterations": 6}
+#: L* above which a true pixel is foreground (as the evaluation protocol's masks).
+_FOREGROUND_LSTAR = 15.0
 
 
-def _case_loss(case, net, *, chroma_weight, iterations):
-    """The L1 loss of one batch in the network's scaling, with a weight on the chroma."""
+def _case_loss(case, net, *, background_weight, iterations):
+    """The mean CIE94 difference of one batch's display images, background pixels down-weighted."""
     scaling = case.scaling
     if case.kind == "two-band":
-        fused = complete_middle(case.frames[:, 2:3], case.frames[:, 0:1], net=net,
-                                scaling=scaling)
-        return (fused[:, 1] - case.truth[:, 1]).abs().mean()
-    fused = fuse(case.luma, case.frames, LUMA_WEIGHTS, net=net, sigma=case.sigma,
-                 scaling=scaling, iterations=iterations, softening=case.softening,
-                 noise=case.noise)
-    if case.kind == "wald":  # scored as shown: the colour-preserving display of the bands
-        predicted, truth = lupton_display(fused, scaling), lupton_display(case.truth, scaling)
+        predicted = complete_middle(case.frames[:, 2:3], case.frames[:, 0:1], net=net,
+                                    scaling=scaling)
+        truth = case.truth
     else:
-        predicted, truth = scaling.forward(fused), scaling.forward(case.truth)
-    loss = (predicted - truth).abs().mean()
-    if chroma_weight:
-        loss = loss + chroma_weight * (rgb_to_chroma(predicted, axis=1)
-                                       - rgb_to_chroma(truth, axis=1)).abs().mean()
-    return loss
+        fused = fuse(case.luma, case.frames, LUMA_WEIGHTS, net=net, sigma=case.sigma,
+                     scaling=scaling, iterations=iterations, softening=case.softening,
+                     noise=case.noise)
+        # scored as shown: box cases are display images, Wald's are shown with Lupton's scaling
+        predicted, truth = fused, case.truth
+        if case.kind == "wald":
+            predicted, truth = lupton_display(fused, scaling), lupton_display(case.truth, scaling)
+    lab_truth = rgb_to_lab(truth, axis=1)
+    difference = delta_e94(lab_truth, rgb_to_lab(predicted, axis=1), axis=1)
+    weight = torch.where(lab_truth[:, 0] > _FOREGROUND_LSTAR, 1.0, float(background_weight))
+    return (weight * difference).sum() / weight.sum()
 
 
-def fusion_loss(case, net, *, chroma_weight=1.0, iterations=6):
+def fusion_loss(case, net, *, background_weight=0.1, iterations=6):
     """The loss of one batch relative to the classical fusion's (1: no better than it).
 
-    The L1 of the bands in the network's scaling plus ``chroma_weight`` times
-    the L1 of their chroma (Cb, Cr), divided by the same loss of the
-    classical fusion of the batch: every kind of case and every factor then
+    The mean CIE94 difference (`~astro_colorgan.colorspace.delta_e94`) between
+    the display images of the fused and the true bands, as the evaluation's
+    ΔE00 sees them (box and two-band cases as given, Wald's cases through
+    `~astro_colorgan.fusion.lupton_display`), with pixels whose true L* is
+    below 15 weighted ``background_weight``; divided by the same loss of the
+    classical fusion of the batch, so that every kind of case and every factor
     weighs alike, however hard it is.
 
     Parameters
@@ -54,8 +59,8 @@ def fusion_loss(case, net, *, chroma_weight=1.0, iterations=6):
         The batch.
     net : `~astro_colorgan.fusion.DetailNet`
         The network being trained.
-    chroma_weight : float
-        Weight of the chroma's L1.
+    background_weight : float
+        Weight of the background pixels (true L* below 15).
     iterations : int
         Consistency iterations of the fusion (trained through).
 
@@ -64,7 +69,7 @@ def fusion_loss(case, net, *, chroma_weight=1.0, iterations=6):
     loss : `torch.Tensor`
         A scalar.
     """
-    options = {"chroma_weight": chroma_weight, "iterations": iterations}
+    options = {"background_weight": background_weight, "iterations": iterations}
     with torch.no_grad():
         classical = _case_loss(case, None, **options)
     return _case_loss(case, net, **options) / classical.clamp(min=1e-8)
@@ -137,7 +142,7 @@ def train_fusion(data_dir, output, *, steps=None, seed=0, workdir=None, threads=
         start = time.time()
         for step in range(1, steps + 1):
             case = cases.draw(recipe["batch_size"])
-            loss = fusion_loss(case, net, chroma_weight=recipe["chroma_weight"],
+            loss = fusion_loss(case, net, background_weight=recipe["background_weight"],
                                iterations=recipe["iterations"])
             opt.zero_grad(set_to_none=True)
             loss.backward()
