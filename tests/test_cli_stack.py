@@ -120,3 +120,108 @@ def test_console_script_reports_errors_on_one_line(cli_filter_files, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == f"astro-colorize: error: No such file: {tmp_path / 'missing.fits'}"
     assert not out.exists()
+
+
+# ------------------------------------------------------------- issue 26
+
+
+@pytest.fixture(scope="module")
+def narrowband_files(tmp_path_factory):
+    """[SII], H-alpha and [OIII] files (in that, not wavelength, order), flat levels."""
+    from _stack_fields import tan_wcs
+
+    folder = tmp_path_factory.mktemp("narrowband")
+    shape = (30, 40)
+    wcs = tan_wcs((150.1, 2.2), 0.2, 0.0, shape)
+    paths = {}
+    for name, level in (("SII", 0.1), ("Ha", 0.3), ("OIII", 0.2)):
+        header = wcs.to_header()
+        header["FILTER"] = name
+        paths[name] = folder / f"{name}.fits"
+        fits.writeto(paths[name], np.full(shape, level, dtype=np.float32), header=header)
+    return paths
+
+
+def test_stack_mapping_option(narrowband_files, tmp_path, capsys):
+    files = [narrowband_files[name] for name in ("SII", "Ha", "OIII")]
+    out = tmp_path / "sho.fits"
+    status, _, stderr = _run(capsys, *files, "-o", out, "--mapping", "SHO", "--no-background",
+                             "--stretch", "1")
+    assert status == 0, stderr
+    r, g, b = fits.getdata(out)[:, 10, 10]
+    assert g > b > r  # H-alpha green, [OIII] blue, [SII] red; not balanced to grey
+    np.testing.assert_allclose([r / g, b / g], [1 / 3, 2 / 3], rtol=1e-4)
+    history = list(fits.getheader(out)["HISTORY"])
+    assert "option mapping = SHO" in history
+    out = tmp_path / "custom.fits"
+    status, _, stderr = _run(capsys, *files, "-o", out, "--no-background", "--stretch", "1",
+                             "--mapping", "SII=red,Ha=0:0.5:0.5,OIII=B")
+    assert status == 0, stderr
+    r, g, b = fits.getdata(out)[:, 10, 10]
+    np.testing.assert_allclose([r / g, b / g], [0.1 / 0.15, 0.35 / 0.15], rtol=1e-4)
+    status, _, stderr = _run(capsys, *files[:2], "-o", tmp_path / "x.fits", "--mapping", "SHO")
+    assert status == 2
+    assert stderr.strip().startswith("astro-colorize: error: mapping SHO needs 3 filter(s)")
+    status, _, stderr = _run(capsys, *files, "-o", tmp_path / "x.fits", "--mapping", "1,2;x")
+    assert status == 2 and "argument --mapping: expected a mapping name" in stderr
+
+
+def test_stack_red_green_blue_and_lupton_options(narrowband_files, tmp_path, capsys):
+    from astropy.visualization import make_lupton_rgb
+
+    out = tmp_path / "rgb.fits"
+    status, _, stderr = _run(capsys, "--red", narrowband_files["SII"], "--green",
+                             narrowband_files["Ha"], "--blue", narrowband_files["OIII"],
+                             "-o", out, "--no-background", "--stretch", "0.5", "--Q", "8",
+                             "--minimum", "0.01")
+    assert status == 0, stderr
+    data = [fits.getdata(narrowband_files[name]) for name in ("SII", "Ha", "OIII")]
+    expected = make_lupton_rgb(*data, minimum=0.01, stretch=0.5, Q=8,
+                               output_dtype=np.float64)
+    np.testing.assert_allclose(np.moveaxis(fits.getdata(out), 0, -1), expected, atol=1e-5)
+    for args, message in [
+        (["--red", narrowband_files["SII"]], "give --red and --blue"),
+        ([narrowband_files["SII"], "--red", narrowband_files["Ha"]], "not both"),
+        ([], "no filters given"),
+        ([*narrowband_files.values(), "--minimum", "1"], "--minimum is make_lupton_rgb's"),
+        ([*narrowband_files.values(), "--stretch", "5", "--min-snr", "3"],
+         "--upper-percentile and --min-snr go with a named --stretch"),
+        ([*narrowband_files.values(), "--stretch", "gamma"], "argument --stretch: expected"),
+    ]:
+        status, _, stderr = _run(capsys, *args, "-o", tmp_path / "bad.fits")
+        assert status == 2 and message in stderr, stderr
+        assert not (tmp_path / "bad.fits").exists()
+
+
+def test_stack_saturation_options(tmp_path, capsys):
+    from _stack_fields import tan_wcs
+
+    shape = (41, 41)
+    wcs = tan_wcs((150.1, 2.2), 0.2, 0.0, shape)
+    y, x = np.mgrid[:41, :41]
+    star = np.exp(-((x - 20) ** 2 + (y - 20) ** 2) / 18.0)
+    paths = []
+    for index, (flux, level) in enumerate(((300, 30), (600, 90), (1000, 250))):
+        header = wcs.to_header()
+        header["SATURATE"] = level
+        paths.append(tmp_path / f"f{index}.fits")
+        fits.writeto(paths[-1], np.minimum(flux * star, level).astype(np.float32), header)
+    outputs = {}
+    for name, extra in (("auto", []), ("off", ["--no-saturation"]),
+                        ("given", ["--saturation", "30,auto,250"])):
+        outputs[name] = tmp_path / f"{name}.fits"
+        status, _, stderr = _run(capsys, *paths, "-o", outputs[name], "--no-background", *extra)
+        assert status == 0, stderr
+    auto, off, given = (fits.getdata(outputs[name]) for name in ("auto", "off", "given"))
+    np.testing.assert_array_equal(auto, given)
+    core = auto[:, 20, 20]
+    np.testing.assert_allclose(core / core.max(), [1.0, 0.6, 0.3], atol=0.02)  # R, G, B
+    assert not np.allclose(off[:, 20, 20] / off[:, 20, 20].max(), [1.0, 0.6, 0.3], atol=0.05)
+    history = list(fits.getheader(outputs["auto"])["HISTORY"])
+    assert any(line.startswith("saturated cores: 1 region(s)") for line in history)
+    status, _, stderr = _run(capsys, *paths, "-o", tmp_path / "bad.fits", "--saturation",
+                             "1,2", )
+    assert status == 2 and "2 saturation value(s) given for 3 filter(s)" in stderr
+    status, _, stderr = _run(capsys, *paths, "-o", tmp_path / "bad.fits", "--saturation",
+                             "10", "--no-saturation")
+    assert status == 2 and "contradict" in stderr

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
 from astropy.visualization import (
     LinearStretch,
     ManualInterval,
@@ -157,7 +158,11 @@ def test_stack_per_filter_stretch_list(composite_samples):
 @pytest.mark.parametrize("n_filters", [1, 2, 4, 5])
 def test_stack_any_number_of_filters(n_filters, composite_samples):
     paths = (composite_samples * 2)[:n_filters]
-    composite = stack(paths)
+    if n_filters > 3:  # g, r, i, g ...: their FILTER keywords are not blue to red
+        with pytest.warns(AstropyUserWarning, match="not in order of increasing wavelength"):
+            composite = stack(paths)
+    else:
+        composite = stack(paths)
     assert composite.rgb.shape[2] == 3 and composite.coverage.shape[0] == n_filters
     if n_filters == 1:  # grey
         good = composite.footprint
@@ -302,3 +307,70 @@ def test_compose_block_by_block_is_the_whole(linked, monkeypatch):
     blocks = _compose(filters.copy(), **options)
     assert whole.dtype == np.float64 and whole.shape == (3, 40, 30)
     np.testing.assert_array_equal(blocks, whole)
+
+
+# ------------------------------------------------------------- make_lupton_rgb's parameters
+
+
+def _lupton_field(seed=2, shape=(50, 60)):
+    """Three aligned (data, wcs) filters with a sky, sources and a star far above white."""
+    from _stack_fields import tan_wcs
+
+    rng = np.random.default_rng(seed)
+    wcs = tan_wcs((150.1, 2.2), 0.2, 0.0, shape)
+    r, g, b = (rng.gamma(1.0, scale, shape) for scale in (2.0, 1.5, 1.0))
+    r[20, 30], g[20, 30], b[20, 30] = 900.0, 500.0, 120.0
+    return (r, wcs), (g, wcs), (b, wcs)
+
+
+@pytest.mark.parametrize("minimum, stretch, Q", [(None, 5, 8), (0.5, 0.5, 8), (0, 20, 3),
+                                                 ([0.1, 0.2, 0.3], 2.0, 10), (0, 10, 0)])
+def test_stack_equals_make_lupton_rgb(minimum, stretch, Q):
+    from astropy.visualization import make_lupton_rgb
+
+    red, green, blue = _lupton_field()
+    options = dict(stretch=stretch, Q=Q) if minimum is None else dict(
+        minimum=minimum, stretch=stretch, Q=Q)
+    composite = stack(red=red, green=green, blue=blue, background=False, **options)
+    expected = make_lupton_rgb(red[0], green[0], blue[0], **options)  # uint8
+    assert composite.rgb.shape == expected.shape
+    assert np.abs(composite.rgb - expected / 255.0).max() <= 1 / 255 + 1e-6
+    exact = make_lupton_rgb(red[0], green[0], blue[0], output_dtype=np.float64, **options)
+    np.testing.assert_allclose(composite.rgb, exact, atol=1e-5)
+    # the same with the filters listed blue to red
+    listed = stack([blue, green, red], background=False, **options)
+    np.testing.assert_array_equal(listed.rgb, composite.rgb)
+    assert f"option stretch = LuptonStretch(stretch={float(stretch)}" in "\n".join(
+        composite.history)
+
+
+def test_stack_lupton_stretch_habit_and_its_errors(composite_samples):
+    composite = stack(composite_samples, stretch=0.5)  # make_lupton_rgb's habit: a number
+    values = composite.rgb[composite.footprint]
+    assert values.min() >= 0 and values.max() <= 1 and values.std() > 0.01
+    assert "option minimum (R, G, B) = [0, 0, 0]" in composite.history
+    with pytest.raises(ValueError, match="takes no interval="):
+        stack(composite_samples, stretch=5, interval=ZScaleInterval())
+    with pytest.raises(ValueError, match="needs linked=True"):
+        stack(composite_samples, stretch=5, linked=False)
+    with pytest.raises(ValueError, match="minimum= is make_lupton_rgb's"):
+        stack(composite_samples, minimum=0)
+    with pytest.raises(ValueError, match="stretch must be a number above 0"):
+        stack(composite_samples, stretch=-1)
+    with pytest.raises(ValueError, match="minimum must be one finite number or three"):
+        stack(composite_samples, stretch=5, minimum=[0, 1])
+
+
+def test_lupton_stretch_is_astropys():
+    from astro_colorgan.composite._stretch import LuptonStretch
+
+    values = np.linspace(0, 40, 9)
+    try:
+        from astropy.visualization import LuptonAsinhStretch
+    except ImportError:  # astropy < 7
+        pytest.skip("astropy has no LuptonAsinhStretch")
+    for stretch, Q in ((5, 8), (0.3, 2), (10, 0)):
+        np.testing.assert_allclose(LuptonStretch(stretch, Q)(values, clip=False),
+                                   LuptonAsinhStretch(stretch, Q)(values, clip=False))
+    inverse = LuptonStretch(5, 8).inverse
+    np.testing.assert_allclose(inverse(LuptonStretch(5, 8)(values, clip=False)), values)

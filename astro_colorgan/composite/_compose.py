@@ -48,7 +48,7 @@ _SCALE_FREE = (SkyPercentileInterval, MinMaxInterval, PercentileInterval,
                AsymmetricPercentileInterval, ZScaleInterval)
 
 
-def compose(filters, *, matrix, stretches, interval=None, linked=True):
+def compose(filters, *, matrix, stretches, interval=None, linked=True, minimum=None):
     """Turn aligned filter images into a stretched ``(3, ny, nx)`` R, G, B cube.
 
     Parameters
@@ -67,6 +67,10 @@ def compose(filters, *, matrix, stretches, interval=None, linked=True):
     linked : bool, optional
         Colour-preserving stretch of the intensity (`lupton_block`), or each
         filter stretched on its own before mixing.
+    minimum : sequence of 3 float, optional
+        `make_lupton_rgb`'s black levels of R, G and B, in the data's units: with
+        them (``linked`` only) the ``interval`` is not used, and the stretch
+        takes the intensity above them in the data's units (`LuptonStretch`).
 
     Returns
     -------
@@ -92,12 +96,19 @@ def compose(filters, *, matrix, stretches, interval=None, linked=True):
         filters = filters * dtype.type(1.0 / unit)
     interval = _in_units(interval, unit * largest)
     out = filters[:3] if n >= 3 and filters.dtype == dtype else np.empty((3, ny, nx), dtype)
-    if linked:
+    if linked and minimum is not None:
+        factor = unit * largest  # mixed channels are the data divided by this
+        vmin = np.asarray(minimum, dtype=np.float64).reshape(3) / factor
+        vmax = vmin + 1.0 / factor
+    elif linked:
         intensity = np.empty((ny, nx), dtype=dtype)
         for rows in _blocks(ny, nx):
             intensity[rows] = np.mean(mix_block(filters[:, rows], matrix), axis=0)
         vmin, vmax = interval.get_limits(intensity)
         del intensity
+    elif minimum is not None:
+        raise ValueError("minimum= (make_lupton_rgb's) needs linked=True")
+    if linked:
         for rows in _blocks(ny, nx):
             block = mix_block(filters[:, rows], matrix)
             out[:, rows] = lupton_block(block, vmin=vmin, vmax=vmax, stretch=stretches[0])

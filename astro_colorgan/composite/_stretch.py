@@ -17,11 +17,13 @@ from astropy.visualization import (
 from .._scale import power_of_two_scale
 
 __all__ = [
+    "LuptonStretch",
     "Q_RANGE",
     "STRETCHES",
     "SkyPercentileInterval",
     "check_Q",
     "check_interval",
+    "is_lupton_stretch",
     "lupton_block",
     "resolve_stretch",
     "stretch_block",
@@ -93,6 +95,85 @@ def resolve_stretch(stretch, *, Q=8.0):
         return AsinhStretch(a=1.0 / Q)
     return {"linear": LinearStretch, "sqrt": SqrtStretch, "log": LogStretch,
             "sinh": SinhStretch}[name]()
+
+
+def is_lupton_stretch(stretch):
+    """Whether ``stretch`` is a number: `make_lupton_rgb`'s linear stretch, not a name."""
+    return isinstance(stretch, numbers.Real) and not isinstance(stretch, bool)
+
+
+class LuptonStretch(BaseStretch):
+    r"""The asinh stretch of `astropy.visualization.make_lupton_rgb`, on data in their units.
+
+    .. math:: y = \frac{0.1}{\operatorname{asinh}(0.1\,Q)}
+              \operatorname{asinh}\left(\frac{Q\,x}{\mathrm{stretch}}\right)
+
+    where ``x`` is the intensity above ``minimum`` in the data's own units (not
+    normalised to [0, 1]); astropy 7's ``LuptonAsinhStretch``, here for every
+    astropy version. `stack` uses it when ``stretch=`` is a number.
+
+    Parameters
+    ----------
+    stretch : float, optional
+        The linear stretch: near 0, ``y`` is about ``x / stretch``. Must be above 0.
+    Q : float, optional
+        The asinh softening (below ``2**-23`` taken as 0.1, above 1e10 as 1e10, as astropy does).
+
+    Examples
+    --------
+    >>> LuptonStretch(stretch=5, Q=8)(np.array([0.0, 5.0]), clip=False).round(4)
+    array([0.   , 0.379])
+    """
+
+    def __init__(self, stretch=5, Q=8):
+        super().__init__()
+        if not (is_lupton_stretch(stretch) and np.isfinite(stretch) and stretch > 0):
+            raise ValueError(f"stretch must be a number above 0 (make_lupton_rgb's linear "
+                             f"stretch), not {stretch!r}")
+        if not (is_lupton_stretch(Q) and np.isfinite(Q) and Q >= 0):
+            raise ValueError(f"Q must be a number not below 0 (make_lupton_rgb's asinh "
+                             f"softening), not {Q!r}")
+        Q = 0.1 if abs(Q) < 2.0**-23 else min(float(Q), 1e10)
+        self.stretch = float(stretch)
+        self.Q = Q
+        self._slope = 0.1 / np.arcsinh(0.1 * Q)
+        self._soften = Q / self.stretch
+
+    def __call__(self, values, clip=True, out=None):
+        values = np.asarray(values)
+        dtype = values.dtype if values.dtype.kind == "f" else np.float64
+        result = np.arcsinh(values.astype(np.float64) * self._soften) * self._slope
+        if clip:
+            np.clip(result, 0, 1, out=result)
+        if out is not None:
+            out[...] = result
+            return out
+        return result.astype(dtype, copy=False)
+
+    @property
+    def inverse(self):
+        return _InverseLupton(self)
+
+    def __repr__(self):
+        return f"LuptonStretch(stretch={self.stretch:g}, Q={self.Q:g})"
+
+
+class _InverseLupton(BaseStretch):
+    def __init__(self, forward):
+        super().__init__()
+        self.forward = forward
+
+    def __call__(self, values, clip=True, out=None):
+        values = np.asarray(values, dtype=np.float64)
+        result = np.sinh(values / self.forward._slope) / self.forward._soften
+        if out is not None:
+            out[...] = result
+            return out
+        return result
+
+    @property
+    def inverse(self):
+        return self.forward
 
 
 class SkyPercentileInterval(BaseInterval):
@@ -181,8 +262,10 @@ def lupton_block(channels, *, vmin, vmax, stretch):
     ----------
     channels : `~numpy.ndarray`
         Float, shape ``(3, ny, nx)``; NaN where there is no data. Overwritten.
-    vmin, vmax : float
-        The intensity limits that map to 0 and 1.
+    vmin, vmax : float or `~numpy.ndarray`
+        The intensity limits that map to 0 and 1; or, as `make_lupton_rgb`'s
+        ``minimum``, three black levels (R, G, B) subtracted from each channel,
+        with ``vmax - vmin`` the same for all three.
     stretch : `~astropy.visualization.BaseStretch`
         The stretch of the normalised intensity.
 
@@ -192,8 +275,12 @@ def lupton_block(channels, *, vmin, vmax, stretch):
         The input array, now holding values in [0, 1].
     """
     dtype = channels.dtype
-    scale = dtype.type(1.0 / (vmax - vmin))
-    channels -= dtype.type(vmin)
+    if np.ndim(vmin):
+        scale = dtype.type(1.0 / float(np.mean(np.asarray(vmax) - np.asarray(vmin))))
+        channels -= np.asarray(vmin, dtype=dtype).reshape(3, 1, 1)
+    else:
+        scale = dtype.type(1.0 / (vmax - vmin))
+        channels -= dtype.type(vmin)
     # normalised intensity x, then the common factor stretch(x) / x
     x = np.mean(channels, axis=0, dtype=dtype)
     x *= scale
