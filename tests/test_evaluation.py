@@ -93,3 +93,28 @@ def test_paired_difference_cancels_the_spread_between_images():
     table = result.uncertainty_table()
     assert "-1.00" in table and "over 4 scored images" in table
     assert [line.split()[0] for line in table.splitlines()[3:5]] == ["grey", "m"]
+
+
+def test_evaluate_guided_mode_scores_every_classical_fusion_and_the_model(tmp_path):
+    from astro_colorgan.evaluation._modes import CLASSICAL_CHOICE
+    from astro_colorgan.fusion import DetailNet
+    from astro_colorgan.fusion._model import save_fusion_model
+
+    data = tmp_path / "data"
+    data.mkdir()
+    make_colour_images(data, n=3, size=48)
+    untrained = tmp_path / "untrained.safetensors"
+    save_fusion_model(DetailNet(width=8), untrained)
+    report = tmp_path / "report"
+    result = evaluate(data, models=[untrained], split="all", hints="lrgb4", report=report)
+    assert result.baseline == CLASSICAL_CHOICE["lrgb4"] == result.systems[0]
+    assert {"protocol classical", "lstar blur2", "ratio blur0"} <= set(result.systems)
+    assert result.systems[-1] == "untrained"
+    # an untrained residual is the classical fusion with projection, image by image
+    assert result.paired_difference("untrained") == (0.0, 0.0)
+    assert result.means["ratio+projection blur0"]["chi2"] < result.means["ratio blur0"]["chi2"]
+    table = result.table()
+    assert "ERGAS" in table and "SAM" in table and "χ²/pixel" in table
+    assert "ergas" in (report / "per_image.csv").read_text().splitlines()[0]
+    with pytest.raises(ValueError, match="hints='wald'"):
+        evaluate(data, models=[untrained], split="all", hints="lrgb4", path="users")

@@ -2,6 +2,7 @@
 
 import os
 
+from ..evaluation._modes import HINT_MODES
 from ._options import PALETTE_CHOICES, overwrite_options
 
 __all__ = ["add_parser", "run"]
@@ -28,11 +29,12 @@ def add_parser(subparsers):
     parser.add_argument("--max-side", type=int, default=256,
                         help="longest side of the scored images (default: 256, the protocol's)")
     parser.add_argument("--tta", action="store_true", help="colorize with 8-fold averaging")
-    parser.add_argument("--hints", default="none",
-                        choices=("none", "lrgb8", "lrgb16", "two-band"),
-                        help="measured colour: none (one band, against grey), lrgb8/lrgb16 (a "
-                        "colour frame 8 or 16 times coarser, against classical LRGB) or "
-                        "two-band (blue and red measured, against their mean as green)")
+    parser.add_argument("--hints", default="none", choices=HINT_MODES,
+                        help="measured colour: none (one band, against grey); lrgb2 ... lrgb16 "
+                        "(a colour frame 2-16 times coarser), wald (Wald's protocol in linear "
+                        "flux: colour frames with a 2x broader PSF, binned 4x, 4x shallower) or "
+                        "two-band (blue and red measured): fusion models (--model: fusion model "
+                        "files) against every classical fusion, with SAM, ERGAS and chi2")
     parser.add_argument("--path", default="protocol", choices=("protocol", "users"),
                         help="protocol: display-scaled luma as it is; users: linear data with "
                         "sky and noise (a simulated field's own, in its middle filter) through "

@@ -10,15 +10,16 @@ from ..datasets import find_images, is_coloured, read_color_image
 from ..datasets._folder import is_field_folder, read_field
 from ..io import check_output_path
 from ..colorspace import rgb_to_luma
-from ._modes import (BASELINES, HINT_MODES, PATHS, baseline, colour_alone, model_prediction,
-                     users_path_data)
+from ._modes import (BAND_METRIC_NAMES, BASELINES, CLASSICAL_CHOICE, FUSION_MODES, HINT_MODES,
+                     PATHS, baseline, colour_alone, model_prediction, users_path_data)
 from ._metrics import METRIC_NAMES, _standard_error, image_metrics, mean_metrics, standard_errors
 
 __all__ = ["evaluate", "EvaluationResult", "format_table"]
 
 _LABELS = {"psnr": "PSNR dB", "rmse": "RMSE", "ssim": "SSIM", "de00_all": "ΔE00 all",
            "de00_fg": "ΔE00 fg", "de00_coloured": "ΔE00 coloured",
-           "colourfulness_ratio": "colourfulness"}
+           "colourfulness_ratio": "colourfulness", "sam": "SAM °", "ergas": "ERGAS",
+           "chi2": "χ²/pixel"}
 
 
 class EvaluationResult:
@@ -79,7 +80,8 @@ class EvaluationResult:
         return mean, _standard_error(diff)
 
     def table(self):
-        """The mean metrics as a text table (see ``format_table``)."""
+        """The mean metrics as a text table (see ``format_table``); the guided modes add
+        SAM, ERGAS and the frames' χ² per pixel."""
         return format_table(self.means, n_images=len(self.names))
 
     def uncertainty_table(self):
@@ -124,9 +126,12 @@ def format_table(means, *, n_images=None):
     -------
     str
     """
-    header = ["system"] + [_LABELS[m] for m in METRIC_NAMES]
+    names = list(METRIC_NAMES)
+    names += [m for m in BAND_METRIC_NAMES if all(m in row for row in means.values())]
+    header = ["system"] + [_LABELS[m] for m in names]
     rows = [[system] + [f"{means[system][m]:.4f}" if m in ("rmse", "ssim")
-                        else f"{means[system][m]:.2f}" for m in METRIC_NAMES]
+                        else f"{means[system][m]:.3g}" if m == "chi2"
+                        else f"{means[system][m]:.2f}" for m in names]
             for system in means]
     caption = None if n_images is None else f"mean over {n_images} scored images"
     return _rst_table(header, rows, caption)
@@ -158,10 +163,14 @@ def _write_report(report, result, images, predictions, overwrite):
         handle.write(result.table() + "\n\n" + result.uncertainty_table() + "\n")
     with open(csv_path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["image", "system"] + list(METRIC_NAMES))
+        columns = list(result.per_image[result.systems[0]][0])
+        writer.writerow(["image", "system"] + columns)
         for system in result.systems:
             for name, row in zip(result.names, result.per_image[system]):
-                writer.writerow([name, system] + [f"{row[m]:.5g}" for m in METRIC_NAMES])
+                writer.writerow([name, system] + [f"{row[m]:.5g}" for m in columns])
+    if predictions is None:
+        log.info(f"report written to {report}")
+        return
     models = list(result.systems)
     per_page = 6
     for page in range(0, len(result.names), per_page):
@@ -210,14 +219,28 @@ def _colorizers(models, *, stretch, tta, palette=None):
     return colorizers, labels
 
 
+def _fusion_networks(models):
+    """Label → fusion network for fusion model files (None: the shipped one)."""
+    from ..colorize import FUSION_MODEL
+    from ..fusion._model import load_fusion_model
+
+    nets = {}
+    for model in (models or [None]):
+        path = FUSION_MODEL if model is None else os.fspath(model)
+        label = os.path.splitext(os.path.basename(path))[0]
+        while label in nets or label in CLASSICAL_CHOICE.values():
+            label += "'"
+        nets[label] = load_fusion_model(path)[0]
+    return nets
+
+
 def _scored_images(data_dir, split, max_side, only_coloured):
-    """Names, RGB images and, for simulated fields, their middle filter's linear data."""
+    """Names, RGB images and, for simulated fields, their filters' linear data."""
     names, images, bands = [], [], []
     for path in find_images(data_dir, split=split):
         try:
             if is_field_folder(path):
                 rgb, linear = read_field(path, max_side=max_side)
-                linear = linear[len(linear) // 2]
             else:
                 rgb, linear = read_color_image(path, max_side=max_side), None
         except OSError as exc:
@@ -243,8 +266,18 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
     `~astro_colorgan.datasets.is_coloured`). Its Rec. 709 luma, plus the
     measured colour of the mode ``hints``, is the input (see
     `~astro_colorgan.evaluation.HINT_MODES`). Each model and the mode's
-    classical baseline (grey, classical LRGB or mean green) are scored with
-    `~astro_colorgan.evaluation.image_metrics`.
+    classical baseline are scored with `~astro_colorgan.evaluation.image_metrics`.
+
+    With one band (``hints='none'``) the models are colorizers and the
+    baseline is grey. In the guided modes (colour measured: ``lrgb2`` …
+    ``lrgb16``, Wald's case ``wald``, ``two-band``) the models are fusion
+    networks (`~astro_colorgan.fusion.DetailNet` files; default: the shipped
+    one), and every classical fusion of
+    ``astro_colorgan.evaluation._fusion.classical_candidates`` is scored
+    beside them, with SAM, ERGAS and the frames' χ² per pixel; the baseline
+    is the candidate chosen on the validation split (first in ``systems``).
+    A simulated field of three filters enters Wald's case with its own linear
+    images (sky and noise included) as the truth.
 
     Parameters
     ----------
@@ -252,7 +285,8 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         Folder of colour images.
     models : list, optional
         `~astro_colorgan.Colorizer` objects or model file paths (default: the
-        shipped model).
+        shipped model); in the guided modes, fusion model files (default:
+        the shipped fusion model).
     split : {'test', 'train', 'fit', 'validation', 'all'}
         Which images to score (`~astro_colorgan.datasets.find_images`).
     max_side : int
@@ -261,12 +295,12 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         Folder for ``metrics.rst``, ``per_image.csv`` and figures of input |
         baseline | model output(s) | truth.
     tta : bool
-        Colorize with the 8 rotations/flips averaged.
+        Colorize with the 8 rotations/flips averaged (single band).
     only_coloured : bool
         Score only images with colour (the protocol).
     overwrite : bool
         Replace existing report files.
-    hints : {'none', 'lrgb8', 'lrgb16', 'two-band'}
+    hints : {'none', 'lrgb2', 'lrgb4', 'lrgb8', 'lrgb16', 'wald', 'two-band'}
         The colour mode: what colour is measured.
     path : {'protocol', 'users'}
         How the luminance reaches the model: as display-scaled luma with
@@ -274,7 +308,8 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         default display scaling, scored on colour alone (see
         ``PATHS``). On the users' path a simulated field's linear data is its
         own middle filter's image (the composite's green for three filters),
-        as an astronomer with that one filter would colorize it.
+        as an astronomer with that one filter would colorize it. Guided
+        modes take the protocol's path only.
     palette : {None, 'photographs', 'fields'}
         The palette of the models given as files (see
         `~astro_colorgan.Colorizer`); a `~astro_colorgan.Colorizer` given
@@ -287,17 +322,33 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
     Raises
     ------
     ValueError
-        If the folder holds no usable image of the split, or for an unknown mode or path.
+        If the folder holds no usable image of the split, for an unknown mode
+        or path, or for the users' path in a guided mode.
     """
     if hints not in HINT_MODES:
         raise ValueError(f"hints must be one of {', '.join(HINT_MODES)}, not {hints!r}")
     if path not in PATHS:
         raise ValueError(f"path must be one of {', '.join(PATHS)}, not {path!r}")
-    colorizers, labels = _colorizers(models, stretch=None if path == "protocol" else "auto",
-                                     tta=tta, palette=palette)
+    if hints in FUSION_MODES and path != "protocol":
+        raise ValueError("path='users' is the single-band mode's (hints='none'); the guided "
+                         "modes' case in linear flux is hints='wald'")
+    if hints in FUSION_MODES:
+        nets = _fusion_networks(models)
+    else:
+        colorizers, labels = _colorizers(models, stretch=None if path == "protocol" else "auto",
+                                         tta=tta, palette=palette)
     if report is not None and os.path.isdir(report):
         check_output_path(os.path.join(report, "metrics.rst"), overwrite=overwrite)
     names, images, bands = _scored_images(data_dir, split, max_side, only_coloured)
+    if hints in FUSION_MODES:
+        from ._fusion import fusion_per_image
+
+        fields = [b if b is not None and len(b) == 3 else None for b in bands]
+        result = EvaluationResult(names, fusion_per_image(images, hints, nets, linear=fields),
+                                  baseline=CLASSICAL_CHOICE[hints])
+        if report is not None:
+            _write_report(os.fspath(report), result, images, None, overwrite)
+        return result
     base = BASELINES[hints]
     per_image = {base: []}
     predictions = {label: [] for label in [base] + labels}
@@ -306,8 +357,10 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         luma = rgb_to_luma(rgb)
         if path == "protocol":
             data = luma
-        else:  # a field's own data of one filter; a photograph's luma made linear
-            data = linear if linear is not None else users_path_data(luma, rng)
+        elif linear is not None:  # a field's own data in its middle filter
+            data = linear[len(linear) // 2]
+        else:  # a photograph's luma made linear
+            data = users_path_data(luma, rng)
         outputs = [baseline(rgb, hints)]
         outputs += [model_prediction(c, rgb, hints, data) for c in colorizers]
         for label, pred in zip([base] + labels, outputs):

@@ -29,13 +29,11 @@ from ..colorspace import LUMA_WEIGHTS
 from ..fusion import (FluxScaling, chroma_blur, complete_middle, consistency_chi2, degrade,
                       fuse, lstar_rule, lupton_display, upsample_to)
 from ._metrics import image_metrics
-from ._modes import coarse_frame
+from ._modes import CLASSICAL_CHOICE, coarse_frame
 
-__all__ = ["FUSION_MODES", "WALD_CASE", "CHROMA_BLURS", "fusion_inputs", "classical_candidates",
-           "model_fusion", "score_fusion", "band_metrics"]
+__all__ = ["WALD_CASE", "CHROMA_BLURS", "fusion_inputs", "classical_candidates", "model_fusion", "score_fusion", "band_metrics",
+           "fusion_per_image"]
 
-#: The modes scored.
-FUSION_MODES = ("lrgb2", "lrgb4", "lrgb8", "lrgb16", "wald", "two-band")
 #: The realistic case: PSF ratio, binning, how much noisier the frames are, flux level,
 #: deep noise relative to the flux level.
 WALD_CASE = {"ratio": 2.0, "factor": 4, "shallower": 4.0, "level": 1000.0, "depth": 10 ** -2.75}
@@ -49,7 +47,7 @@ def _tensor(planes):
     return torch.from_numpy(np.ascontiguousarray(planes, np.float32))[None]
 
 
-def fusion_inputs(truth, mode, rng):
+def fusion_inputs(truth, mode, rng, *, linear=None):
     """What an observer of ``truth`` has in a mode, as a dict of tensors and settings.
 
     Parameters
@@ -57,9 +55,15 @@ def fusion_inputs(truth, mode, rng):
     truth : `numpy.ndarray`
         ``(ny, nx, 3)`` RGB in [0, 1].
     mode : str
-        One of `FUSION_MODES`.
+        One of ``astro_colorgan.evaluation._modes.FUSION_MODES``.
     rng : `numpy.random.Generator`
         The noise of Wald's case.
+    linear : `numpy.ndarray`, optional
+        ``(3, ny, nx)`` a simulated field's own linear images, blue to red
+        (sky and noise included): Wald's case then starts from them, sky
+        subtracted (the median of each), the deep frame their luminance as
+        it is (its noise the field's) and the colour frames
+        ``WALD_CASE['shallower']`` times noisier than it over the same area.
 
     Returns
     -------
@@ -79,10 +83,18 @@ def fusion_inputs(truth, mode, rng):
                 "sigma": 0.0, "noise": _ROUNDING, "softening": 1e-3, "scaling": FluxScaling(),
                 "image": truth}
     case = WALD_CASE
-    linear = bands.clamp(min=0) ** 2.2 * case["level"]
-    noise = case["depth"] * case["level"]
-    deep_noise = torch.from_numpy(rng.normal(0, noise, bands.shape[-2:]).astype(np.float32))
-    luma = (w * linear).sum(1, keepdim=True) + deep_noise
+    if linear is not None and mode == "wald":
+        planes = np.asarray(linear, np.float64)[::-1]  # R, G, B
+        planes = planes - np.median(planes, axis=(1, 2), keepdims=True)
+        linear = _tensor(planes)
+        luma = (w * linear).sum(1, keepdim=True)
+        values = luma.double().flatten()
+        noise = float(1.4826 * (values - values.median()).abs().median())
+    else:
+        linear = bands.clamp(min=0) ** 2.2 * case["level"]
+        noise = case["depth"] * case["level"]
+        deep_noise = torch.from_numpy(rng.normal(0, noise, bands.shape[-2:]).astype(np.float32))
+        luma = (w * linear).sum(1, keepdim=True) + deep_noise
     ny, nx = bands.shape[-2:]
     f = case["factor"]
     sigma = float(np.sqrt(case["ratio"] ** 2 - 1.0))
@@ -169,3 +181,38 @@ def score_fusion(truth, mode, fused, inputs):
     row = image_metrics(shown_truth, display(fused, inputs))
     row.update(band_metrics(fused, inputs))
     return row
+
+
+def fusion_per_image(images, mode, nets, *, seed=0, linear=None):
+    """Every classical candidate and every network scored on each image of a mode.
+
+    Parameters
+    ----------
+    images : list of `numpy.ndarray`
+        The true ``(ny, nx, 3)`` RGB images in [0, 1].
+    mode : str
+        One of ``astro_colorgan.evaluation._modes.FUSION_MODES``.
+    nets : dict
+        Label → `~astro_colorgan.fusion.DetailNet`.
+    seed : int
+        Seed of Wald's noise (drawn image by image, in order).
+    linear : list, optional
+        Per image, a simulated field's ``(3, ny, nx)`` linear images or None
+        (see `fusion_inputs`).
+
+    Returns
+    -------
+    per_image : dict
+        System → list of metric dicts (`score_fusion`), one per image; the
+        mode's chosen baseline (`CLASSICAL_CHOICE`) first, then the other
+        candidates, then the networks.
+    """
+    rng = np.random.default_rng(seed)
+    per_image = {CLASSICAL_CHOICE[mode]: []}
+    for truth, bands in zip(images, linear or [None] * len(images)):
+        inputs = fusion_inputs(truth, mode, rng, linear=bands)
+        outputs = classical_candidates(inputs, mode)
+        outputs.update({label: model_fusion(inputs, net) for label, net in nets.items()})
+        for name, fused in outputs.items():
+            per_image.setdefault(name, []).append(score_fusion(truth, mode, fused, inputs))
+    return per_image

@@ -101,13 +101,18 @@ def mean_metrics(rows):
     Parameters
     ----------
     rows : list of dict
-        Outputs of `image_metrics`.
+        Outputs of `image_metrics` (and any further metrics, as the guided
+        modes' band metrics), all with the keys of the first.
 
     Returns
     -------
     dict
     """
-    return {name: float(np.nanmean([row[name] for row in rows])) for name in METRIC_NAMES}
+    names = list(rows[0]) if rows else list(METRIC_NAMES)
+    with np.errstate(all="ignore"):
+        return {name: float(np.nanmean(np.array([row[name] for row in rows], float))
+                            if np.isfinite([row[name] for row in rows]).any() else np.nan)
+                for name in names}
 
 
 def standard_errors(rows, *, names=METRIC_NAMES):

@@ -8,9 +8,14 @@ uses the same measured information without learning:
     the Rec. 709 luma ``Y`` of ``T``; baseline: grey (``Y`` in R, G and B).
 ``lrgb2``, ``lrgb4``, ``lrgb8``, ``lrgb16``
     ``Y`` at full resolution and a colour frame ``T`` shrunk 2, 4, 8 or 16 times by
-    block mean (PIL ``BOX`` on the 8-bit image); baseline: the frame resized
-    back bilinearly (8-bit), its colour ratios under the full-resolution
-    luminance, ``clip(U / max(Y(U), 1e-3) * Y, 0, 1)``.
+    block mean (PIL ``BOX`` on the 8-bit image); the protocol's own classical
+    rule (``protocol classical``): the frame resized back bilinearly (8-bit),
+    its colour ratios under the full-resolution luminance,
+    ``clip(U / max(Y(U), 1e-3) * Y, 0, 1)``. The baseline the models are held
+    to is the best of all the classical fusions on the validation split
+    (``astro_colorgan.evaluation._fusion.CLASSICAL_CHOICE``).
+``wald``
+    Wald's protocol in linear flux (``astro_colorgan.evaluation._fusion``).
 ``two-band``
     blue and red of ``T`` measured, green not; baseline: green the mean of
     blue and red (what ``stack`` does for two filters).
@@ -30,11 +35,22 @@ import numpy as np
 from ..colorspace import rgb_to_luma
 from ..composite import mean_green
 
-__all__ = ["HINT_MODES", "PATHS", "BASELINES", "lrgb_frame", "coarse_frame", "classical_lrgb",
+__all__ = ["HINT_MODES", "FUSION_MODES", "CLASSICAL_CHOICE", "BAND_METRIC_NAMES", "PATHS",
+           "BASELINES", "lrgb_frame", "coarse_frame", "classical_lrgb",
            "baseline", "users_path_data", "colour_alone", "model_prediction"]
 
 #: The colour modes of the protocol.
-HINT_MODES = ("none", "lrgb2", "lrgb4", "lrgb8", "lrgb16", "two-band")
+HINT_MODES = ("none", "lrgb2", "lrgb4", "lrgb8", "lrgb16", "wald", "two-band")
+#: The guided modes: colour measured, fused (``astro_colorgan.evaluation._fusion``).
+FUSION_MODES = ("lrgb2", "lrgb4", "lrgb8", "lrgb16", "wald", "two-band")
+#: Each guided mode's classical baseline: the candidate of
+#: ``astro_colorgan.evaluation._fusion.classical_candidates`` with the lowest ΔE00
+#: (coloured) on the validation split (39 photographs).
+CLASSICAL_CHOICE = {"lrgb2": "ratio+projection blur0", "lrgb4": "ratio+projection blur0",
+                    "lrgb8": "ratio+projection blur0", "lrgb16": "ratio+projection blur0",
+                    "wald": "ratio+projection blur1", "two-band": "mean"}
+#: The band metrics of every fused case.
+BAND_METRIC_NAMES = ("sam", "ergas", "chi2")
 #: How the luminance reaches the model.
 PATHS = ("protocol", "users")
 #: The name of each mode's classical baseline.
