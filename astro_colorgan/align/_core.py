@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .._progress import progress
+
 __all__ = ["INTERPOLATION_ORDERS", "interpolation_order", "reproject_image"]
 
 _ORDERS = {
@@ -163,7 +165,8 @@ def reproject_image(data, wcs_in, wcs_out, shape_out, *, order="bilinear", exact
     roundtrip = _needs_roundtrip(wcs_in, wcs_out)
     rows = max(1, _BLOCK_PIXELS // shape_out[1])
     buffer = np.empty(rows * shape_out[1], dtype=dtype)
-    for start in range(y0, y1, rows):
+    # blocks of rows, with a bar on a terminal (the command line without -q)
+    for start in progress(range(y0, y1, rows)):
         stop = min(y1, start + rows)
         columns = _columns(outline, start, stop, shape_out[1])
         if columns is None:

@@ -42,10 +42,12 @@ def run(args):
     from astropy import log
 
     from ..colorize import Colorizer
-    from ..io._files import check_fits_name, check_outputs, output_group
+    from ..io._files import check_outputs, is_fits_name, output_group
     from ..io._images import image_format
 
-    check_fits_name(args.output)
+    if not is_fits_name(args.output):
+        raise ValueError(f"{args.output} is not a FITS file name: -o writes a FITS cube "
+                         "(.fits); write a PNG image with --png FILE")
     if args.png and image_format(args.png) != "PNG":
         raise ValueError(f"--png needs a .png file name, not {args.png}")
     check_outputs([args.output, args.png], inputs=[args.input, args.colour],

@@ -172,6 +172,14 @@ class Colorizer:
             self.fusion = fusion.to(device).eval()
             self.fusion_name = "custom"
 
+    def __repr__(self):
+        kind = "guided" if self.model.generator.in_channels > 1 else "single-band"
+        options = "".join(f" {name}={value!r}" for name, value in (
+            ("stretch", self.stretch), ("Q", self.Q), ("tta", self.tta)) if value != {
+                "stretch": "auto", "Q": 8.0, "tta": False}[name])
+        return (f"<Colorizer model={self.name} ({kind}) palette={self.palette!r} "
+                f"fusion={self.fusion_name} device={self.device}{options}>")
+
     @classmethod
     def pretrained(cls, **options):
         """The default model shipped with the package, configured with ``options``.

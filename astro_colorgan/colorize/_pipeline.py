@@ -12,10 +12,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .._progress import progress_bar
 from ..colorspace import chroma_to_rgb
 from ._core import dihedral, frozen_normalisation, pad_to_multiple, undo_dihedral
 from ._scaling import BAND_ROWS
-from ._tiling import tile_rows
+from ._tiling import tile_rows, tile_starts
 
 __all__ = ["InputRows", "thumbnail", "chroma_bands", "recompose", "run"]
 
@@ -160,7 +161,9 @@ def chroma_bands(model, read_input, shape, reference, *, tile, overlap, margin):
     weights = torch.zeros((0, nx), device=device)
     read, r0 = None, 0
     padded_reference = pad_to_multiple(reference[None])[0]
-    with torch.no_grad(), frozen_normalisation(model, padded_reference) as context:
+    n_tiles = len(tile_starts(ny, tile, overlap)) * len(tile_starts(nx, tile, overlap))
+    with torch.no_grad(), frozen_normalisation(model, padded_reference) as context, \
+            progress_bar(n_tiles) as step:  # a bar on a terminal (the CLI without -q)
         for rows, tiles in tile_rows(shape, tile, overlap):
             if rows.start > done:  # no later tile reaches above this row of tiles
                 yield _finished(total, weights, read, r0, done, rows.start)
@@ -183,6 +186,7 @@ def chroma_bands(model, read_input, shape, reference, *, tile, overlap, margin):
                 total[:, inner, cols] += weight * chroma[:, rows.start - r0:rows.stop - r0,
                                                          cols.start - c0:cols.stop - c0]
                 weights[inner, cols] += weight
+                step()
         yield _finished(total, weights, read, r0, done, ny)
 
 

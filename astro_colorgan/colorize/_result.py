@@ -148,6 +148,14 @@ class ColorizedImage(RGBImage):
     def _primary_header(self):
         return self.header
 
+    def _repr_details(self):
+        """Where the colour was measured and where predicted, in words."""
+        if self.measured is None:
+            return ["colour=predicted"]
+        share = float(np.mean(np.asarray(self.measured) > 0))
+        return [f"colour=measured on {share:.0%}"
+                + (f", predicted on {1 - share:.0%}" if share < 1 else "")]
+
     def _extensions(self):
         """``CHROMA_SPREAD`` with the `uncertainty` (``tta``), ``MEASURED`` with the
         weight of measured colour (colour given) and ``BANDS`` with the fused linear

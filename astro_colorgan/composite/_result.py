@@ -58,8 +58,13 @@ class RGBImage:
 
     def __repr__(self):
         ny, nx = self.shape
+        details = "".join(f" {item}" for item in self._repr_details())
         return (f"<{type(self).__name__} shape=({ny}, {nx}) names={list(self.names)!r} "
-                f"{self._centre()}>")
+                f"{self._centre()}{details}>")
+
+    def _repr_details(self):
+        """Further short facts for the repr (none here)."""
+        return []
 
     def _centre(self):
         """The WCS's world coordinates at the grid's centre, in words."""

@@ -57,8 +57,9 @@ def check_fits_name(path):
         ``.gz``): a FITS cube named ``image.png`` would be read by nothing.
     """
     if not is_fits_name(path):
-        raise ValueError(f"{os.fspath(path)} is not a FITS file name: the output is a FITS "
-                         "cube (.fits); write a PNG image with --png FILE (write_rgb_image)")
+        raise ValueError(f"{os.fspath(path)} is not a FITS file name (.fits, .fit, .fts, or "
+                         "these with .gz): the output is a FITS cube; a PNG, JPEG or TIFF "
+                         "image is written by write_image")
 
 
 def check_output_path(path, *, overwrite=False):
@@ -83,7 +84,7 @@ def check_output_path(path, *, overwrite=False):
         raise IsADirectoryError(f"Output path is a directory: {path}")
     if os.path.lexists(path) and not overwrite:
         raise FileExistsError(
-            f"File {path} already exists; use overwrite=True (--overwrite) to replace it"
+            f"File {path} already exists; use overwrite=True to replace it"
         )
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.exists(folder):
@@ -305,12 +306,12 @@ def _commit(temp, path, overwrite):
         os.link(temp, path)
     except FileExistsError:
         raise FileExistsError(
-            f"File {path} already exists; use overwrite=True (--overwrite) to replace it"
+            f"File {path} already exists; use overwrite=True to replace it"
         ) from None
     except OSError:  # file systems without hard links
         if os.path.lexists(path):
             raise FileExistsError(
-                f"File {path} already exists; use overwrite=True (--overwrite) to replace it"
+                f"File {path} already exists; use overwrite=True to replace it"
             ) from None
         os.replace(temp, path)
         return
@@ -427,7 +428,7 @@ def _commit_all(pending):
     for _, path, overwrite in pending:
         if not overwrite and os.path.lexists(path):
             raise FileExistsError(
-                f"File {path} already exists; use overwrite=True (--overwrite) to replace it")
+                f"File {path} already exists; use overwrite=True to replace it")
     created = []
     try:
         for temp, path, overwrite in pending:

@@ -41,7 +41,7 @@ def path_and_hdu(path, hdu):
     """The file and HDU key of ``file.fits[ext]`` and ``hdu=``, which must not disagree."""
     name, ext = split_path(path)
     if ext is not None and hdu is not None and parse_ext(hdu) != ext:
-        raise ValueError(f"{os.fspath(path)} selects HDU {ext!r} but hdu= / --hdu asks for "
+        raise ValueError(f"{os.fspath(path)} selects HDU {ext!r} but hdu= asks for "
                          f"{parse_ext(hdu)!r}: give only one of them")
     return name, ext if hdu is None else hdu
 
@@ -110,6 +110,6 @@ def select_hdu(hdulist, hdu, name):
     if len(candidates) > 1:
         listed = ", ".join(describe_hdu(hdulist, index) for index in candidates)
         raise ValueError(
-            f"{name} holds several image HDUs ({listed}); choose one with hdu= / --hdu"
+            f"{name} holds several image HDUs ({listed}); choose one with hdu="
         )
     return candidates[0]

@@ -154,7 +154,7 @@ def _to_2d(array, name, plane):
         if plane is None:
             raise ValueError(
                 f"{name} holds a 3-D image of shape {array.shape}; choose a plane with "
-                f"plane= / --plane (0 to {array.shape[0] - 1})"
+                f"plane= (0 to {array.shape[0] - 1})"
             )
         if not -array.shape[0] <= plane < array.shape[0]:
             raise ValueError(

@@ -113,7 +113,7 @@ def _leading_index(shape, name, plane):
     if len(dims) == 3:
         if plane is None:
             raise ValueError(f"{name} holds a 3-D image of shape {tuple(dims)}; choose a "
-                             f"plane with plane= / --plane (0 to {dims[0] - 1})")
+                             f"plane with plane= (0 to {dims[0] - 1})")
         if not -dims[0] <= plane < dims[0]:
             raise ValueError(f"plane={plane} is out of range for {name} ({dims[0]} planes)")
         leading.append(plane % dims[0])
