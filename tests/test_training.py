@@ -266,3 +266,28 @@ def test_decodings_are_chosen_on_each_validation_split(tmp_path, tiny_model_path
     assert info["palettes"]["photographs"] == {"temperature": own[0], "saturation": own[1]}
     assert (model.temperature, model.saturation) == own  # the photographs' is the model's own
     assert len(info["validation_fields"]) == len(TEMPERATURES) * len(SATURATIONS)
+
+
+def test_train_preset_fusion_learns_a_residual_and_keeps_existing_files(tmp_path):
+    import csv
+
+    from astro_colorgan.cli.main import main
+    from astro_colorgan.fusion._model import load_fusion_model
+
+    data = tmp_path / "photos"
+    data.mkdir()
+    make_colour_images(data, n=12, size=64)
+    out = tmp_path / "fusion.safetensors"
+    args = ["train", str(data), "-o", str(out), "--preset", "fusion", "--max-steps", "4",
+            "--crop", "48", "--batch-size", "2", "--workdir", str(tmp_path / "run")]
+    assert main(args) == 0
+    net = load_fusion_model(out)[0]
+    assert net.head.weight.abs().sum() > 0  # the zero-initialised head moved
+    with open(tmp_path / "run" / "loss.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4]
+    assert all(np.isfinite(float(r["loss"])) for r in rows)
+    before = out.read_bytes()
+    assert main(args) == 2  # exists: refused, nothing replaced
+    assert out.read_bytes() == before
+    assert main(args[:-2] + ["--epochs", "2"]) == 2

@@ -277,7 +277,8 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
     beside them, with SAM, ERGAS and the frames' χ² per pixel; the baseline
     is the candidate chosen on the validation split (first in ``systems``).
     A simulated field of three filters enters Wald's case with its own linear
-    images (sky and noise included) as the truth.
+    images as the truth (simulate it with ``--no-noise``: the case adds the
+    noise).
 
     Parameters
     ----------

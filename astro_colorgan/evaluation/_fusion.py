@@ -59,11 +59,11 @@ def fusion_inputs(truth, mode, rng, *, linear=None):
     rng : `numpy.random.Generator`
         The noise of Wald's case.
     linear : `numpy.ndarray`, optional
-        ``(3, ny, nx)`` a simulated field's own linear images, blue to red
-        (sky and noise included): Wald's case then starts from them, sky
-        subtracted (the median of each), the deep frame their luminance as
-        it is (its noise the field's) and the colour frames
-        ``WALD_CASE['shallower']`` times noisier than it over the same area.
+        ``(3, ny, nx)`` a simulated field's own linear images, blue to red,
+        best simulated without noise (``--no-noise``): Wald's case then starts
+        from them, sky subtracted (the median of each), with the flux level
+        the 99.5th percentile of their luminance instead of
+        ``WALD_CASE['level']``.
 
     Returns
     -------
@@ -85,16 +85,14 @@ def fusion_inputs(truth, mode, rng, *, linear=None):
     case = WALD_CASE
     if linear is not None and mode == "wald":
         planes = np.asarray(linear, np.float64)[::-1]  # R, G, B
-        planes = planes - np.median(planes, axis=(1, 2), keepdims=True)
-        linear = _tensor(planes)
-        luma = (w * linear).sum(1, keepdim=True)
-        values = luma.double().flatten()
-        noise = float(1.4826 * (values - values.median()).abs().median())
+        linear = _tensor(planes - np.median(planes, axis=(1, 2), keepdims=True))
+        level = float(torch.quantile((w * linear).sum(1).flatten(), 0.995).clamp(min=1e-12))
     else:
         linear = bands.clamp(min=0) ** 2.2 * case["level"]
-        noise = case["depth"] * case["level"]
-        deep_noise = torch.from_numpy(rng.normal(0, noise, bands.shape[-2:]).astype(np.float32))
-        luma = (w * linear).sum(1, keepdim=True) + deep_noise
+        level = case["level"]
+    noise = case["depth"] * level
+    deep_noise = torch.from_numpy(rng.normal(0, noise, bands.shape[-2:]).astype(np.float32))
+    luma = (w * linear).sum(1, keepdim=True) + deep_noise
     ny, nx = bands.shape[-2:]
     f = case["factor"]
     sigma = float(np.sqrt(case["ratio"] ** 2 - 1.0))

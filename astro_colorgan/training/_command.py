@@ -34,8 +34,10 @@ def add_train_arguments(parser):
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder of colour images")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="model file to write (.safetensors)")
-    parser.add_argument("--preset", default="default", choices=tuple(PRESETS),
-                        help="training recipe (default: default, the shipped model's)")
+    parser.add_argument("--preset", default="default", choices=tuple(PRESETS) + ("fusion",),
+                        help="training recipe (default: default, the shipped model's); "
+                        "fusion: the guided colour's residual network (DetailNet), the "
+                        "shipped fusion_model.safetensors")
     parser.add_argument("--epochs", type=int, help="passes over the data (default: the preset's)")
     parser.add_argument("--batch-size", type=int, help="images per step (default: the preset's)")
     parser.add_argument("--crop", type=int, help="training crop in pixels, a multiple of 16")
@@ -86,6 +88,8 @@ def run_train(args):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
+    if args.preset == "fusion":
+        return _run_fusion(args)
     info = train(args.data_dir, args.output, preset=args.preset, epochs=args.epochs,
                  batch_size=args.batch_size, crop=args.crop, device=args.device,
                  resume=args.resume, seed=args.seed, workdir=args.workdir,
@@ -96,4 +100,20 @@ def run_train(args):
         return 0  # rank 0 reports
     log.info("trained: " + json.dumps({k: info[k] for k in ("steps", "seconds", "temperature",
                                                               "saturation") if k in info}))
+    return 0
+
+
+def _run_fusion(args):
+    """``train --preset fusion``: `~astro_colorgan.training._fusion.train_fusion`."""
+    from ._fusion import train_fusion
+
+    for name in ("epochs", "resume", "simulated"):
+        if getattr(args, name) is not None:
+            raise ValueError(f"--{name} does not apply to --preset fusion")
+    if args.distributed:
+        raise ValueError("--distributed does not apply to --preset fusion")
+    recipe = {k: v for k, v in (("batch_size", args.batch_size), ("crop", args.crop))
+              if v is not None}
+    train_fusion(args.data_dir, args.output, steps=args.max_steps, seed=args.seed,
+                 workdir=args.workdir, recipe=recipe, overwrite=args.overwrite)
     return 0

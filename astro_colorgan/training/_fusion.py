@@ -88,7 +88,7 @@ def _images(data_dir, max_side):
 
 
 def train_fusion(data_dir, output, *, steps=None, seed=0, workdir=None, threads=None,
-                 recipe=None, log_every=25, checkpoint_every=250, start=None):
+                 recipe=None, log_every=25, checkpoint_every=250, start=None, overwrite=False):
     """Train the fusion network on the ``fit`` split of a folder of colour photographs.
 
     Parameters
@@ -112,13 +112,17 @@ def train_fusion(data_dir, output, *, steps=None, seed=0, workdir=None, threads=
         Steps between log lines and between checkpoints.
     start : str, optional
         A fusion model file to start from (fine-tuning).
+    overwrite : bool
+        Replace an existing ``output``.
 
     Returns
     -------
     net : `~astro_colorgan.fusion.DetailNet`
     """
     from ..fusion._model import save_fusion_model
+    from ..io import check_output_path
 
+    check_output_path(output, overwrite=overwrite)
     recipe = dict(FUSION_RECIPE, **(recipe or {}))
     steps = int(steps or recipe["steps"])
     if threads:
@@ -159,5 +163,5 @@ def train_fusion(data_dir, output, *, steps=None, seed=0, workdir=None, threads=
                                   overwrite=True)
     save_fusion_model(net, output, info={"steps": steps, "seed": seed, "recipe": recipe,
                                          "data": os.path.basename(os.path.normpath(data_dir))},
-                      overwrite=True)
+                      overwrite=overwrite)
     return net
