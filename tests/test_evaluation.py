@@ -118,3 +118,17 @@ def test_evaluate_guided_mode_scores_every_classical_fusion_and_the_model(tmp_pa
     assert "ergas" in (report / "per_image.csv").read_text().splitlines()[0]
     with pytest.raises(ValueError, match="hints='wald'"):
         evaluate(data, models=[untrained], split="all", hints="lrgb4", path="users")
+
+
+def test_sky_chroma_and_fraction_worse_than_the_baseline():
+    truth = np.zeros((8, 8, 3))
+    truth[:4] = (0.8, 0.3, 0.2)  # an orange object above black sky
+    clean = image_metrics(truth, truth)
+    assert clean["sky_chroma"] == pytest.approx(0, abs=1e-6)
+    painted = truth.copy()
+    painted[4:] = (0.1, 0.0, 0.0)  # red blotches on the sky
+    assert image_metrics(truth, painted)["sky_chroma"] > 5
+    rows = {"grey": _rows([1.0, 2.0, 3.0, 4.0]), "model": _rows([0.5, 2.5, 2.0, 5.0])}
+    result = EvaluationResult(["a", "b", "c", "d"], rows, baseline="grey")
+    assert result.fraction_worse("model") == 0.5
+    assert "worse than grey" in result.uncertainty_table()

@@ -18,7 +18,7 @@ __all__ = ["evaluate", "EvaluationResult", "format_table"]
 
 _LABELS = {"psnr": "PSNR dB", "rmse": "RMSE", "ssim": "SSIM", "de00_all": "ΔE00 all",
            "de00_fg": "ΔE00 fg", "de00_coloured": "ΔE00 coloured",
-           "colourfulness_ratio": "colourfulness", "sam": "SAM °", "ergas": "ERGAS",
+           "colourfulness_ratio": "colourfulness", "sky_chroma": "sky chroma", "sam": "SAM °", "ergas": "ERGAS",
            "chi2": "χ²/pixel"}
 
 
@@ -88,9 +88,10 @@ class EvaluationResult:
         """How certain the two headline means are, as a text table.
 
         For each system: ΔE2000 on coloured pixels and the colourfulness
-        ratio with the standard errors of their means, and the paired
+        ratio with the standard errors of their means, the paired
         difference of ΔE2000 (coloured) from the classical baseline with its
-        standard error (`paired_difference`).
+        standard error (`paired_difference`), and the fraction of images on
+        which it is worse than the baseline (`fraction_worse`).
 
         Returns
         -------
@@ -98,18 +99,27 @@ class EvaluationResult:
             A reStructuredText table.
         """
         header = ["system", "ΔE00 coloured", "± s.e.", f"minus {self.baseline} (paired)", "± s.e.",
-                  "colourfulness", "± s.e."]
+                  f"worse than {self.baseline}", "colourfulness", "± s.e."]
         rows = []
         for system in self.systems:
             mean, err = self.means[system], self.standard_errors[system]
             diff, diff_err = self.paired_difference(system)
             rows.append([system, f"{mean['de00_coloured']:.2f}", f"{err['de00_coloured']:.2f}",
-                         f"{diff:.2f}", f"{diff_err:.2f}",
+                         f"{diff:.2f}", f"{diff_err:.2f}", f"{self.fraction_worse(system):.0%}",
                          f"{mean['colourfulness_ratio']:.2f}",
                          f"{err['colourfulness_ratio']:.2f}"])
         return _rst_table(header, rows, f"standard errors of the means over {len(self.names)} "
                           f"scored images; paired: image by image against the {self.baseline} "
-                          "baseline")
+                          "baseline; worse: the fraction of images whose ΔE00 (coloured) is "
+                          "higher than the baseline's")
+
+    def fraction_worse(self, system, metric="de00_coloured"):
+        """The fraction of images on which ``system`` scores a higher ``metric`` than the
+        baseline (over the images where both are finite; NaN if there is none)."""
+        a = np.array([row[metric] for row in self.per_image[system]], dtype=float)
+        b = np.array([row[metric] for row in self.per_image[self.baseline]], dtype=float)
+        finite = np.isfinite(a) & np.isfinite(b)
+        return float((a[finite] > b[finite]).mean()) if finite.any() else float("nan")
 
 
 def format_table(means, *, n_images=None):

@@ -7,7 +7,7 @@ __all__ = ["METRIC_NAMES", "colourfulness", "pixel_masks", "image_metrics", "mea
 
 #: Metrics reported per image, in table order.
 METRIC_NAMES = ("psnr", "rmse", "ssim", "de00_all", "de00_fg", "de00_coloured",
-                "colourfulness_ratio")
+                "colourfulness_ratio", "sky_chroma")
 
 
 def colourfulness(rgb):
@@ -68,8 +68,10 @@ def image_metrics(truth, prediction, *, lightness_threshold=15.0, chroma_thresho
     dict
         ``psnr`` (dB, data range 1), ``rmse``, ``ssim`` (channel axis, data
         range 1), ``de00_all``, ``de00_fg`` (truth L* > 15), ``de00_coloured``
-        (foreground with truth chroma > 10; NaN if there is none) and
-        ``colourfulness_ratio`` (prediction / truth).
+        (foreground with truth chroma > 10; NaN if there is none),
+        ``colourfulness_ratio`` (prediction / truth) and ``sky_chroma``, the
+        mean CIELAB chroma of the prediction where the truth is sky (L*
+        at most 15; NaN if there is none): colour painted on empty sky.
     """
     from skimage.color import deltaE_ciede2000, rgb2lab
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
@@ -92,6 +94,8 @@ def image_metrics(truth, prediction, *, lightness_threshold=15.0, chroma_thresho
         "de00_fg": float(de[fg].mean()) if fg.any() else float("nan"),
         "de00_coloured": float(de[coloured].mean()) if coloured.any() else float("nan"),
         "colourfulness_ratio": colourfulness(prediction) / c_truth if c_truth > 0 else float("nan"),
+        "sky_chroma": float(np.hypot(lab_p[..., 1], lab_p[..., 2])[~fg].mean())
+        if (~fg).any() else float("nan"),
     }
 
 
