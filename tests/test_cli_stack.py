@@ -225,3 +225,42 @@ def test_stack_saturation_options(tmp_path, capsys):
     status, _, stderr = _run(capsys, *paths, "-o", tmp_path / "bad.fits", "--saturation",
                              "10", "--no-saturation")
     assert status == 2 and "contradict" in stderr
+
+
+def test_stack_white_balance_option(tmp_path, capsys):
+    from astropy.table import Table
+
+    from _stack_fields import render_stars, star_positions, tan_wcs
+
+    shape = (120, 120)
+    wcs = tan_wcs((150.1, 2.2), 0.2, 0.0, shape)
+    positions = star_positions(25, 10.0, seed=5, min_separation=2.5)
+    rng = np.random.default_rng(5)
+    fluxes = rng.uniform(300, 2000, 25)[:, None] * np.exp(
+        np.outer(rng.normal(0, 0.3, 25), [-0.4, 0.0, 0.4]))
+    paths = []
+    for band, (name, gain) in enumerate(zip("gri", (0.7, 1.0, 1.4))):
+        header = wcs.to_header()
+        header["FILTER"] = name
+        paths.append(tmp_path / f"{name}.fits")
+        fits.writeto(paths[-1], render_stars(wcs, shape, positions, fluxes[:, band] * gain,
+                                             fwhm=0.8, noise=0.05, seed=band), header)
+    catalogue = tmp_path / "stars.ecsv"
+    mags = -2.5 * np.log10(fluxes)
+    Table({"ra": positions.ra.deg, "dec": positions.dec.deg, "g": mags[:, 0],
+           "r": mags[:, 1], "i": mags[:, 2]}).write(catalogue)
+    out = tmp_path / "rgb.fits"
+    status, stdout, stderr = _run(capsys, *paths, "-o", out, "--no-background",
+                                  "--white-balance", catalogue)
+    assert status == 0, stderr
+    assert "white balance: gains [" in stdout  # the log
+    line = next(line for line in fits.getheader(out)["HISTORY"] if "gains [" in line)
+    gains = np.array([float(v) for v in line.split("[")[1].split("]")[0].split(",")])
+    corrected = gains * [0.7, 1.0, 1.4]
+    np.testing.assert_allclose(corrected / corrected.mean(), 1.0, atol=0.03)
+    status, _, stderr = _run(capsys, *paths, "-o", tmp_path / "x.fits", "--white-balance",
+                             tmp_path / "missing.ecsv")
+    assert status == 2 and "No such file" in stderr and "--white-balance" in stderr
+    status, _, stderr = _run(capsys, *paths, "-o", tmp_path / "x.fits", "--white-balance",
+                             "1,2")
+    assert status == 2 and "2 gain(s) given for 3 filter(s)" in stderr

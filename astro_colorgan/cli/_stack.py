@@ -80,6 +80,28 @@ def _mapping_arg(text):
     return text
 
 
+def _white_balance(text):
+    """``--white-balance``: 'stars', gains 'g1,g2,...' or a catalogue table file."""
+    import os
+
+    if text is None or text.strip().lower() == "stars":
+        return None if text is None else "stars"
+    try:
+        return [float(item) for item in text.split(",")]
+    except ValueError:
+        pass
+    if not os.path.exists(text):
+        raise FileNotFoundError(f"No such file: {text} (the --white-balance catalogue; or give "
+                                "'stars' or one gain per filter)")
+    from astropy.io.registry import IORegistryError
+    from astropy.table import Table
+
+    try:
+        return Table.read(text)
+    except (OSError, ValueError, TypeError, IORegistryError) as exc:
+        raise OSError(f"cannot read the --white-balance catalogue {text}: {exc}") from None
+
+
 def add_parser(subparsers):
     """Add the ``stack`` subcommand to the ``astro-colorize`` sub-parsers."""
     parser = subparsers.add_parser(
@@ -140,6 +162,12 @@ def add_parser(subparsers):
                         "SATLEVEL keywords where there are any)")
     parser.add_argument("--no-saturation", dest="no_saturation", action="store_true",
                         help="do not recolour saturated cores")
+    parser.add_argument("--white-balance", metavar="stars|G1,G2,...|TABLE",
+                        help="colour calibration: 'stars' makes the field's median star "
+                        "neutral; a table file (ECSV, FITS, VOTable...) of stars with ra, dec "
+                        "and a magnitude column per filter (named after FILTER: g or mag_g) "
+                        "gives them their catalogue colours; or one gain per filter. The "
+                        "gains and the star colour scatter go to HISTORY and the log")
     parser.add_argument("--per-filter", dest="linked", action="store_false",
                         help="stretch each filter on its own instead of the colour-preserving "
                         "linked stretch")
@@ -193,6 +221,7 @@ def run(args):
     saturation = False if args.no_saturation else args.saturation
     if isinstance(saturation, list) and len(saturation) == 1:
         saturation = saturation[0]
+    white_balance = _white_balance(args.white_balance)
     interval = None if lupton else SkyPercentileInterval(
         99.5 if args.upper_percentile is None else args.upper_percentile,
         min_snr=50.0 if args.min_snr is None else args.min_snr)
@@ -228,6 +257,7 @@ def run(args):
         minimum=args.minimum,
         interval=interval,
         saturation=saturation,
+        white_balance=white_balance,
         linked=args.linked,
         weights=args.weights,
         hdu=args.hdu,

@@ -16,6 +16,7 @@ from ..background import subtract_background
 from ..io import ImageData, provenance_history, read_image
 from ..io._fits import split_path
 from ._channels import channel_matrix, weighted_matrix
+from ._calibration import check_white_balance, white_balance_gains
 from ._compose import compose
 from ._filters import filter_info, wavelength_order_warning
 from ._mapping import mapping_matrix
@@ -142,7 +143,7 @@ def _saturated_on_grid(masks, grids, aligned):
 
 def stack(filters=None, *, red=None, green=None, blue=None, mapping=None, reference=None,
           background=True, stretch="asinh", Q=8.0, minimum=None, interval=None, linked=True,
-          weights=None, saturation=None, hdu=None, plane=None, order="bilinear",
+          weights=None, saturation=None, white_balance=None, hdu=None, plane=None, order="bilinear",
           exact=False, allow_no_wcs=False, box_size=None):
     """Make a colour composite from images in several filters.
 
@@ -215,6 +216,18 @@ def stack(filters=None, *, red=None, green=None, blue=None, mapping=None, refere
         ``SATLEVEL``, ``SATURLEV``, ...) keyword, where it has one; `False`: off;
         a level in the data's units; or, per filter, a list of levels, `None`,
         `False` or boolean masks of shape ``(ny, nx)`` on the filter's own grid.
+    white_balance : str, `~astropy.table.Table` or sequence of float, optional
+        Colour calibration: per-filter gains (on top of ``weights``), measured on
+        the aligned linear data and reported in HISTORY and the log with the
+        stars' colour scatter before and after. ``'stars'``: the median colour
+        of the field's own stars (photutils segmentation to find them, aperture
+        photometry) is made neutral. A `~astropy.table.Table` of stars with sky
+        positions (``ra``, ``dec`` in degrees, or a `~astropy.coordinates.SkyCoord`
+        column ``coord``) and magnitudes per filter (columns named after the
+        ``FILTER`` keywords, ``'g'`` or ``'mag_g'``, or colours such as ``'g-r'``):
+        the gains that give the stars their catalogue colours, so that equal
+        magnitudes look neutral (a robust median fit; nothing is fetched from
+        the network). Or the gains, one per filter. Default: none.
     hdu : int, str or list, optional
         The HDU to read from files with several image HDUs (one for all, or one per filter).
     plane : int or list, optional
@@ -312,6 +325,7 @@ def stack(filters=None, *, red=None, green=None, blue=None, mapping=None, refere
                              "least one filter a positive weight")
     interpolation_order(order)
     check_saturation(saturation, n)
+    check_white_balance(white_balance, n)
     if not lupton:
         interval = SkyPercentileInterval() if interval is None else interval
     if isinstance(reference, (str, os.PathLike)):
@@ -362,9 +376,17 @@ def stack(filters=None, *, red=None, green=None, blue=None, mapping=None, refere
                            "levels given)" if all(source in ("none known", "off")
                                                   for source in sources)
                            else "saturated cores: no saturated pixel found")
+    balance_notes, mixing = [], weights
+    if white_balance is not None:
+        gains, balance_notes = white_balance_gains(
+            white_balance, aligned.data, wcs=aligned.wcs, infos=infos, names=list(aligned.names),
+            saturated=saturated)
+        for note in balance_notes:
+            log.info(note)
+        mixing = gains * (np.ones(n) if weights is None else np.asarray(weights))
     log.info(f"combining {n} filter(s) into R, G, B ({'linked' if linked else 'per-filter'} "
              "stretch)")
-    cube = compose(aligned.data, matrix=weighted_matrix(n, matrix=matrix, weights=weights),
+    cube = compose(aligned.data, matrix=weighted_matrix(n, matrix=matrix, weights=mixing),
                    stretches=stretches, interval=interval, linked=linked,
                    minimum=lupton_minimum)
     rgb = np.moveaxis(cube, 0, -1)
@@ -387,6 +409,11 @@ def stack(filters=None, *, red=None, green=None, blue=None, mapping=None, refere
                     "red=, green=, blue=" if channel_names else "by number of filters"),
         "channels (rows R, G, B)": np.round(matrix, 4).tolist(),
         "saturation": sources,
+        "white_balance": (None if white_balance is None else
+                          f"catalogue Table of {len(white_balance)} star(s)"
+                          if hasattr(white_balance, "colnames") else
+                          white_balance if isinstance(white_balance, str) else
+                          [float(value) for value in white_balance]),
         "hdu": hdu,
         "plane": plane,
         "reference": getattr(reference, "name", None) or (
@@ -402,5 +429,6 @@ def stack(filters=None, *, red=None, green=None, blue=None, mapping=None, refere
                                                                           aligned.names)]
     history += [f"mapping {note}" for note in notes]
     history.append(saturation_note)
+    history += balance_notes
     return CompositeImage(rgb=rgb, wcs=aligned.wcs, footprint=footprint, coverage=coverage,
                           names=list(aligned.names), history=history, saturated=saturated)
