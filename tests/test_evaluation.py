@@ -132,3 +132,10 @@ def test_sky_chroma_and_fraction_worse_than_the_baseline():
     result = EvaluationResult(["a", "b", "c", "d"], rows, baseline="grey")
     assert result.fraction_worse("model") == 0.5
     assert "worse than grey" in result.uncertainty_table()
+
+
+def test_the_command_offers_every_mode():
+    from astro_colorgan.cli._evaluate import HINT_CHOICES
+    from astro_colorgan.evaluation import HINT_MODES
+
+    assert HINT_CHOICES == HINT_MODES
