@@ -35,11 +35,6 @@ CASE = {"ratio": 2.0, "factor": 4, "shallower": 4.0}
 DEPTH = 10 ** -2.75
 
 
-def _noise(data):
-    values = data[np.isfinite(data)]
-    return float(1.4826 * np.median(np.abs(values - np.median(values))))
-
-
 def observe(images, rng):
     """The deep frame and the colour frames (HDUs) of a field's filter images, and the truth.
 
@@ -88,6 +83,7 @@ def _given(truth, frames):
 
     from astro_colorgan.colorspace import LUMA_WEIGHTS
     from astro_colorgan.fusion import fuse
+    from astro_colorgan.fusion._high_level import frame_noise
 
     t = torch.from_numpy(truth.astype(np.float32))[None]
     w = torch.tensor(LUMA_WEIGHTS).view(1, 3, 1, 1)
@@ -95,7 +91,7 @@ def _given(truth, frames):
     planes = np.stack([np.asarray(h.data, np.float64) for h in frames[::-1]])
     planes = planes - np.median(planes, axis=(1, 2), keepdims=True)
     small = torch.from_numpy(planes.astype(np.float32))[None]
-    noise = _noise(planes[1])  # the frames' noise: the sky of the clean truth is flat
+    noise = frame_noise(planes[1])  # the frames' noise, as the colorizer estimates it
     fused = fuse(luma, small, LUMA_WEIGHTS, sigma=float(np.sqrt(CASE["ratio"] ** 2 - 1.0)),
                  softening=2 * noise, noise=noise)
     return fused[0].numpy()
