@@ -336,8 +336,8 @@ def test_training_crops_of_a_field_carry_its_display_scaled_filters(tmp_path):
     assert bands.shape == (3, 48, 48) and 0 <= bands.min() and bands.max() <= 1
     # a photograph: the same crop as without the band, and no band
     plain = images.sample(0, epoch=2, seed=3, crop=16, gamma_jitter=(0.8, 1.25))
-    rgb, band = images.sample(0, epoch=2, seed=3, crop=16, gamma_jitter=(0.8, 1.25),
-                              band=True)
+    rgb, band, _ = images.sample(0, epoch=2, seed=3, crop=16, gamma_jitter=(0.8, 1.25),
+                                 band=True)
     np.testing.assert_array_equal(rgb, plain)
     assert band is None
     # a field: the band is cut where the crop is, and turned as it is
@@ -348,9 +348,10 @@ def test_training_crops_of_a_field_carry_its_display_scaled_filters(tmp_path):
              for x in range(33) for t, turned in enumerate(turns(bands[k, y:y + 16, x:x + 16]))}
     seen = set()
     for epoch in range(12):
-        rgb, band = images.sample(3, epoch=epoch, seed=1, crop=16, band=True)
+        rgb, band, which = images.sample(3, epoch=epoch, seed=1, crop=16, band=True)
         assert band.tobytes() in crops, "the band is not a crop of the field's filters"
         k, y, x, t = crops[band.tobytes()]
+        assert which == k  # the index says which filter it is
         truth = turns(images.images[3][y:y + 16, x:x + 16])[t]
         np.testing.assert_array_equal(np.moveaxis(rgb, 0, -1), truth)
         seen.add(k)

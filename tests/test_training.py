@@ -83,7 +83,7 @@ def test_grey_images_are_left_out(tmp_path):
 
 
 def test_presets():
-    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "guided", "guided-mix"}
+    assert set(PRESETS) == {"default", "seed-paper", "l1-only", "guided", "guided-mix", "subjects"}
     # guided: the default recipe, started from the shipped single-band model, with hints
     guided, default = PRESETS["guided"].as_dict(), PRESETS["default"].as_dict()
     assert {k for k in guided if guided[k] != default[k]} == {
@@ -93,6 +93,10 @@ def test_presets():
     assert {k for k in mix if mix[k] != guided[k]} == {"name", "simulated", "epochs"}
     assert mix["simulated"] == 0.4 and abs(mix["epochs"] / guided["epochs"] - 0.6) < 0.05
     assert (guided["hints"], guided["init"]) == (True, "single-band")
+    # subjects: guided-mix told what each image is, fine-tuned from the shipped default
+    subjects = PRESETS["subjects"].as_dict()
+    assert {k for k in subjects if subjects[k] != mix[k]} == {"name", "subjects", "init", "epochs"}
+    assert subjects["subjects"] and subjects["init"] == "default" and not mix["subjects"]
     assert 0 < guided["users_path"] <= 1
     assert not default["hints"] and default["init"] is None and default["users_path"] == 0
     paper = PRESETS["seed-paper"]

@@ -13,6 +13,12 @@ grid, how much of it was measured, how coarse the colour frame was and
 whether a filter is missing. It then predicts only what is not measured, and
 with empty hint planes it is a single-band colorizer.
 
+With ``subjects=True`` it also takes the ``SUBJECT_CHANNELS``: constant planes
+that say what the image is (a deep-sky colour photograph, or a broadband survey
+field and the wavelengths of the filter colorized and of the filters its colour
+is to be shown in; see `~astro_colorgan.colorize.subject_vector`), so that the
+same luma can be coloured as the kind of image it is.
+
 Two heads exist:
 
 ``classify``
@@ -31,7 +37,7 @@ from torch import nn
 from ._layers import ResidualBlock, conv_block
 from ..colorspace._ycbcr import RELATIVE_CHROMA_MAX
 
-__all__ = ["ChromaUNet", "CHROMA_STRIDE", "SIZE_MULTIPLE", "HINT_CHANNELS"]
+__all__ = ["ChromaUNet", "CHROMA_STRIDE", "SIZE_MULTIPLE", "HINT_CHANNELS", "SUBJECT_CHANNELS"]
 
 #: The chroma is predicted at 1/CHROMA_STRIDE of the input resolution.
 CHROMA_STRIDE = 4
@@ -45,6 +51,11 @@ GATE_START = 3.0
 #: colour frames' pixels are, divided by 5, and 1 where one filter of three is missing
 #: (two-filter colour, its green synthesised).
 HINT_CHANNELS = ("hint_cb", "hint_cr", "hint_weight", "hint_coarseness", "hint_two_band")
+#: The subject planes of a subject-conditioned generator, after the hint planes, each
+#: constant over the image: 1 for a survey field (0 for a photograph), then, for a
+#: field, log2 of the colorized filter's wavelength over 600 nm, and log2 of the
+#: bluest and the reddest display filter's wavelength over the colorized one's.
+SUBJECT_CHANNELS = ("subject_field", "subject_band", "subject_blue", "subject_red")
 
 
 class ChromaUNet(nn.Module):
@@ -60,14 +71,17 @@ class ChromaUNet(nn.Module):
         Number of chroma bins (``classify`` head).
     hints : bool
         Take the ``HINT_CHANNELS`` planes after the luma as input too.
+    subjects : bool
+        Take the ``SUBJECT_CHANNELS`` planes after those as input too.
     """
 
-    def __init__(self, *, width=32, head="classify", n_bins=1, hints=False):
+    def __init__(self, *, width=32, head="classify", n_bins=1, hints=False, subjects=False):
         super().__init__()
         if head not in ("classify", "regress"):
             raise ValueError(f"head must be 'classify' or 'regress', not {head!r}")
         w = width
         self.hints = bool(hints)
+        self.subjects = bool(subjects)
         self.head_kind = head
         self.n_bins = int(n_bins)
         self.width = w
@@ -87,8 +101,9 @@ class ChromaUNet(nn.Module):
         self.context_mlp = nn.Sequential(nn.Linear(8 * w, 8 * w), nn.SiLU(inplace=True))
         self.fuse = nn.Sequential(nn.Conv2d(16 * w, 8 * w, 1), nn.SiLU(inplace=True))
         self.up3 = nn.Sequential(conv_block(8 * w + 4 * w, 4 * w), ResidualBlock(4 * w))  # 1/8
-        # a guided generator also sees its hint planes, block-averaged, right before the
-        # head: measured colour has a short path to the output
+        # a guided or subject-conditioned generator also sees its hint and subject
+        # planes, block-averaged, right before the head: measured colour has a short
+        # path to the output
         n_hints = self.in_channels - 1
         self.up2 = nn.Sequential(conv_block(4 * w + 2 * w + n_hints, 2 * w),
                                  ResidualBlock(2 * w))  # 1/4
@@ -105,14 +120,16 @@ class ChromaUNet(nn.Module):
 
     @property
     def in_channels(self):
-        """Input planes: the luma, then the ``HINT_CHANNELS`` of a guided generator."""
-        return 1 + (len(HINT_CHANNELS) if self.hints else 0)
+        """Input planes: the luma, the ``HINT_CHANNELS`` of a guided generator, then
+        the ``SUBJECT_CHANNELS`` of a subject-conditioned one."""
+        return (1 + (len(HINT_CHANNELS) if self.hints else 0)
+                + (len(SUBJECT_CHANNELS) if self.subjects else 0))
 
     def _stem_input(self, x):
         if x.shape[1] != self.in_channels:
             raise ValueError(f"the generator takes {self.in_channels} input plane(s), "
                              f"got {x.shape[1]}")
-        return torch.cat([2.0 * x[:, :1] - 1.0, x[:, 1:]], dim=1) if self.hints else 2.0 * x - 1.0
+        return torch.cat([2.0 * x[:, :1] - 1.0, x[:, 1:]], dim=1)
 
     def encode_context(self, x):
         """The global context vector of an image.
@@ -169,7 +186,7 @@ class ChromaUNet(nn.Module):
         x = F.interpolate(s4, scale_factor=2, mode="bilinear", align_corners=False)
         x = self.up3(torch.cat([x, s3], dim=1))
         x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
-        if self.hints:
+        if self.in_channels > 1:
             x = torch.cat([x, s2, F.avg_pool2d(inputs[:, 1:], CHROMA_STRIDE)], dim=1)
         else:
             x = torch.cat([x, s2], dim=1)

@@ -40,6 +40,9 @@ class ColorModel(nn.Module):
     hints : bool
         The generator also takes measured colour (a guided model, see
         ``HINT_CHANNELS``).
+    subjects : bool
+        The generator also takes the subject planes (``SUBJECT_CHANNELS``):
+        what kind of image it colours.
 
     Notes
     -----
@@ -47,12 +50,13 @@ class ColorModel(nn.Module):
     """
 
     def __init__(self, *, width=32, head="classify", bin_centres=None, bin_weights=None,
-                 temperature=0.5, saturation=1.0, hints=False):
+                 temperature=0.5, saturation=1.0, hints=False, subjects=False):
         super().__init__()
         n_bins = 1 if bin_centres is None else len(bin_centres)
         if head == "classify" and bin_centres is None:
             raise ValueError("a 'classify' model needs bin_centres")
-        self.generator = ChromaUNet(width=width, head=head, n_bins=n_bins, hints=hints)
+        self.generator = ChromaUNet(width=width, head=head, n_bins=n_bins, hints=hints,
+                                    subjects=subjects)
         centres = torch.zeros(n_bins, 2) if bin_centres is None else torch.as_tensor(bin_centres)
         weights = torch.ones(n_bins) if bin_weights is None else torch.as_tensor(bin_weights)
         self.register_buffer("bin_centres", centres.float().clone())
@@ -68,12 +72,18 @@ class ColorModel(nn.Module):
     def config(self):
         """The constructor arguments that are not tensors (a dict)."""
         return {"width": self.width, "head": self.head, "temperature": self.temperature,
-                "saturation": self.saturation, "hints": self.generator.hints}
+                "saturation": self.saturation, "hints": self.generator.hints,
+                "subjects": self.generator.subjects}
 
     @property
     def hints(self):
         """Whether the model takes measured colour as hints (bool)."""
         return self.generator.hints
+
+    @property
+    def subjects(self):
+        """Whether the model is told what kind of image it colours (bool)."""
+        return self.generator.subjects
 
     def bin_logits(self, raw):
         """The logits over the chroma bins in the generator's raw output (``classify``)."""

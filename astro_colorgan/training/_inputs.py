@@ -110,7 +110,7 @@ def _coarse_frame(rgb, factor, rng, *, clean=0.0, max_noise=0.04):
 
 
 def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True, clean_frames=0.0,
-                 frame_noise=0.04, users_luma=None):
+                 frame_noise=0.04, users_luma=None, subject=None):
     """The network input for a training crop, and the luma its target chroma is relative to.
 
     Parameters
@@ -137,11 +137,15 @@ def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True, clea
         default display scaling (`display_luma`; simulated fields have it):
         the users' path then gives the network this rather than the truth's
         luma made linear again.
+    subject : `numpy.ndarray`, optional
+        ``(4,)`` the subject planes' values (`~astro_colorgan.colorize.subject_vector`)
+        of a subject-conditioned model, appended as constant planes.
 
     Returns
     -------
     x : `numpy.ndarray`
-        ``(1 + 5, ny, nx)`` (or ``(1, ny, nx)``) float32 network input.
+        ``(1 + 5, ny, nx)`` (or ``(1, ny, nx)``) float32 network input, and
+        4 subject planes after those when ``subject`` is given.
     reference : `numpy.ndarray`
         ``(1, ny, nx)`` the luma under which the target chroma is taken: the
         truth's, or in ``two-band`` mode the mean-green composite's (the
@@ -178,4 +182,8 @@ def guided_input(rgb, rng, *, modes=HINT_MODES, users_path=0.5, hints=True, clea
             planes = colour_hints(frame, weight, coarseness=factor, two_band=two_band)
     x = np.concatenate([np.asarray(x0, np.float32)[None], planes]) if hints \
         else np.asarray(x0, np.float32)[None]
+    if subject is not None:
+        subject = np.asarray(subject, np.float32)
+        x = np.concatenate([x, np.broadcast_to(subject[:, None, None],
+                                               (len(subject),) + x.shape[1:])])
     return x.astype(np.float32), np.asarray(reference, np.float32)[None], mode

@@ -61,9 +61,16 @@ class Preset:
         (`~astro_colorgan.datasets.simulate_fields`, their truth composites),
         mixed in from the folder given to `~astro_colorgan.training.train`.
     init : str, optional
-        Start from the weights of a trained model: a model file, or
+        Start from the weights of a trained model: a model file,
         ``'single-band'`` for the single-band model shipped with the package
-        (`~astro_colorgan.colorize.SINGLE_BAND_MODEL`). Its chroma bins are kept.
+        (`~astro_colorgan.colorize.SINGLE_BAND_MODEL`), or ``'default'`` for
+        the shipped default (`~astro_colorgan.colorize.DEFAULT_MODEL`). Its
+        chroma bins are kept.
+    subjects : bool
+        Tell the generator what each image is (a photograph, or a survey
+        field and the wavelengths of its filters; ``SUBJECT_CHANNELS``);
+        fields are then always given as their own data, one filter at random
+        through the default display scaling.
     bfloat16 : bool
         Train under bfloat16 autocast on the CPU as well (it is always used
         on CUDA): about 1.5x as fast on CPUs with AVX-512 BF16, and still
@@ -109,6 +116,7 @@ class Preset:
     frame_noise: float = 0.04
     simulated: float = 0.0
     init: str = None
+    subjects: bool = False
     bfloat16: bool = False
     rebalance_mix: float = 1.0
     drop_grey: bool = True
@@ -143,6 +151,11 @@ PRESETS = {
 # (18 epochs of 5/3 as many images: each photograph is seen 18 times instead of 30)
 PRESETS["guided-mix"] = replace(PRESETS["guided"], name="guided-mix", simulated=0.4,
                                 epochs=round(GUIDED_EPOCHS * 0.6))
+
+# the subject-conditioned guided model: the shipped default told what each image is,
+# fine-tuned on photographs and simulated ACS fields in several filter sets
+PRESETS["subjects"] = replace(PRESETS["guided-mix"], name="subjects", subjects=True,
+                              init="default", epochs=12)
 
 
 def get_preset(name, **overrides):

@@ -11,7 +11,7 @@ from ..datasets import is_coloured, read_color_image
 from ..datasets._folder import is_field_folder, read_field
 from ._inputs import display_luma
 
-__all__ = ["TrainingImages"]
+__all__ = ["field_wavelengths", "TrainingImages"]
 
 
 class TrainingImages:
@@ -34,6 +34,9 @@ class TrainingImages:
         Per image, `None` for a photograph; for a simulated field, its filters'
         linear images through the default display scaling (`display_luma`),
         ``(n_filters, ny, nx)``: the users' path of a field is its own data.
+    wavelengths : list
+        Per image, `None` for a photograph; for a field, its filters'
+        wavelengths in nm, blue to red (`field_wavelengths`).
 
     Raises
     ------
@@ -44,6 +47,7 @@ class TrainingImages:
     def __init__(self, paths, *, max_side=256, drop_grey=True):
         self.images = []
         self.bands = []
+        self.wavelengths = []
         self.names = []
         self.max_side = max_side
         self.drop_grey = drop_grey
@@ -76,6 +80,7 @@ class TrainingImages:
             if self.drop_grey and not is_coloured(rgb):
                 skipped_grey += 1
                 continue
+            self.wavelengths.append(None if linear is None else field_wavelengths(path))
             self.images.append(rgb)
             self.bands.append(None if linear is None else np.stack(
                 [display_luma(plane, name=os.path.basename(path)) for plane in linear]))
@@ -131,6 +136,9 @@ class TrainingImages:
         band : `numpy.ndarray` or `None`
             Only with ``band=True``: float32 ``(crop, crop)``, or `None` for a
             photograph.
+        which : int or `None`
+            Only with ``band=True``: the index of that filter (`None` for a
+            photograph).
         """
         from PIL import Image
 
@@ -161,8 +169,33 @@ class TrainingImages:
         if not band:
             return out
         if out.shape[0] == 3:
-            return out, None
-        return out[:3], out[3 + int(rng.integers(0, out.shape[0] - 3))]
+            return out, None, None
+        which = int(rng.integers(0, out.shape[0] - 3))
+        return out[:3], out[3 + which], which
+
+    def subject(self, index, which=None):
+        """The subject planes' values of an image (`~astro_colorgan.colorize.subject_vector`).
+
+        Parameters
+        ----------
+        index : int
+            The image.
+        which : int, optional
+            For a field, the filter colorized (default: the middle one, whose
+            luma the composite's is closest to).
+
+        Returns
+        -------
+        `numpy.ndarray`
+            float32 ``(4,)``.
+        """
+        from ..colorize._subject import subject_vector
+
+        waves = self.wavelengths[index]
+        if waves is None:
+            return subject_vector("photograph")
+        which = len(waves) // 2 if which is None else which
+        return subject_vector("field", waves[which], waves[0], waves[-1])
 
     def chroma_values(self, stride):
         """Chroma of the images at the network's chroma resolution.
@@ -191,3 +224,30 @@ class TrainingImages:
             values.append(relative_chroma(rgb_to_chroma(mean), luma).reshape(-1, 2))
             weights.append(foreground_weight(luma).ravel())
         return np.concatenate(values), np.concatenate(weights)
+
+
+def field_wavelengths(path):
+    """The pivot wavelengths (nm) of a simulated field's filters, blue to red.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A field's folder (see `~astro_colorgan.datasets.simulate_fields`).
+
+    Returns
+    -------
+    list of float
+        ``PHOTPLAM`` / 10 of its images, sorted (the order of `read_field`'s bands).
+    """
+    from astropy.io import fits
+
+    from ..io._files import is_fits_name
+
+    path = os.fspath(path)
+    waves = []
+    for name in os.listdir(path):
+        if is_fits_name(name):
+            header = fits.getheader(os.path.join(path, name))
+            if "FILTER" in header and "PHOTPLAM" in header:
+                waves.append(float(header["PHOTPLAM"]) / 10.0)
+    return sorted(waves)

@@ -44,10 +44,10 @@ def build_networks(preset, images, seed):
         log.info(f"{len(centres)} chroma bins")
         model = ColorModel(width=preset.width, head="classify", bin_centres=centres,
                            bin_weights=weights, temperature=preset.temperature,
-                           hints=preset.hints)
+                           hints=preset.hints, subjects=preset.subjects)
     else:
         model = ColorModel(width=preset.width, head="regress", temperature=preset.temperature,
-                           hints=preset.hints)
+                           hints=preset.hints, subjects=preset.subjects)
     disc = PatchDiscriminator() if preset.loss == "gan" else None
     return model, disc
 
@@ -60,22 +60,28 @@ def initialised_model(preset):
     its hint planes only (at the stem and before the head): with empty hint
     planes it starts as exactly that single-band colorizer.
     """
-    from ..colorize import SINGLE_BAND_MODEL
+    from ..colorize import DEFAULT_MODEL, SINGLE_BAND_MODEL
 
-    path = SINGLE_BAND_MODEL if preset.init == "single-band" else preset.init
+    path = {"single-band": SINGLE_BAND_MODEL, "default": DEFAULT_MODEL}.get(preset.init,
+                                                                          preset.init)
     start, _ = load_model(path)
     if start.head != preset.head or start.width != preset.width:
         raise ValueError(f"{path} is a {start.head} model of width {start.width}; the recipe "
                          f"asks for {preset.head} of width {preset.width}")
     model = ColorModel(width=preset.width, head=preset.head, bin_centres=start.bin_centres,
                        bin_weights=start.bin_weights, temperature=preset.temperature,
-                       hints=preset.hints)
+                       hints=preset.hints, subjects=preset.subjects)
     state = model.state_dict()
+    # only subject planes added: their weights start at 0, so that the model starts
+    # as exactly the one it comes from (and a photograph's zero planes change nothing)
+    subjects_only = start.hints == preset.hints and preset.subjects and not start.subjects
     for key, value in start.state_dict().items():
         if state[key].shape == value.shape:
             state[key] = value
-        else:  # planes of the hints added: the others' weights kept
+        else:  # planes of the hints (or subjects) added: the others' weights kept
             state[key] = state[key].clone()
+            if subjects_only:
+                state[key].zero_()
             state[key][tuple(slice(0, n) for n in value.shape)] = value
     model.load_state_dict(state)
     log.info(f"started from {os.path.basename(os.fspath(path))}")
@@ -87,13 +93,23 @@ def training_batch(images, recipe, indices, epoch, seed, device):
     their target chroma is relative to (all reproducible from the seed)."""
     rgbs, xs, references = [], [], []
     for i in indices:
-        rgb, band = images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
-                                  scale_jitter=recipe.scale_jitter, augment=recipe.augment,
-                                  gamma_jitter=recipe.gamma_jitter, band=True)
-        x, reference, _ = guided_input(rgb, np.random.default_rng([seed, epoch, int(i), 1]),
-                                       users_path=recipe.users_path, hints=recipe.hints,
-                                       clean_frames=recipe.clean_frames,
-                                       frame_noise=recipe.frame_noise, users_luma=band)
+        rgb, band, which = images.sample(int(i), epoch=epoch, seed=seed, crop=recipe.crop,
+                                         scale_jitter=recipe.scale_jitter,
+                                         augment=recipe.augment,
+                                         gamma_jitter=recipe.gamma_jitter, band=True)
+        rng = np.random.default_rng([seed, epoch, int(i), 1])
+        subject = None
+        if recipe.subjects:
+            # a subject-conditioned model sees a field as users give it: one filter's own
+            # data through the default display scaling, and the subject says which
+            subject = images.subject(int(i), which)
+        users_path = 1.0 if recipe.subjects and band is not None else recipe.users_path
+        x, reference, mode = guided_input(rgb, rng, users_path=users_path, hints=recipe.hints,
+                                          clean_frames=recipe.clean_frames,
+                                          frame_noise=recipe.frame_noise, users_luma=band,
+                                          subject=subject)
+        if subject is not None and mode == "two-band" and band is not None:
+            x[-4:] = images.subject(int(i))[:, None, None]  # the composite's luma is given
         rgbs.append(rgb)
         xs.append(x)
         references.append(reference)

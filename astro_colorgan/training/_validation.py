@@ -21,7 +21,7 @@ COLOURFULNESS_BAND = (0.85, 1.15)
 
 
 def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
-                       saturations=SATURATIONS):
+                       saturations=SATURATIONS, subject="photograph"):
     """The decoding temperature and saturation with the best colours on validation images.
 
     Among the (temperature, saturation) pairs whose mean colourfulness ratio
@@ -34,6 +34,10 @@ def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
         A model with a ``classify`` head.
     paths : list of str
         Validation images (never the test split).
+    subject : {'photograph', 'field'}
+        What the images are: a subject-conditioned model is told (a field's
+        colorized filter is taken to be its middle one, whose luma its
+        composite's is closest to).
 
     Returns
     -------
@@ -53,9 +57,12 @@ def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
         x = torch.from_numpy(luma.astype(np.float32))[None, None]
         x = x.to(next(model.parameters()).device)
         padded, (ny, nx) = pad_to_multiple(x)
-        if model.hints:  # one band: empty hint planes
-            padded = torch.cat([padded, padded.new_zeros((1, model.generator.in_channels - 1)
-                                                         + padded.shape[2:])], dim=1)
+        planes = np.zeros(model.generator.in_channels - 1, np.float32)  # no hints
+        if model.subjects:
+            planes[-4:] = _subject_of(path, subject)
+        if len(planes):
+            padded = torch.cat([padded, torch.from_numpy(planes).to(padded)[None, :, None, None]
+                                .expand(1, -1, *padded.shape[2:])], dim=1)
         with torch.no_grad():
             raw = model.generator(padded)
         for t, s in pairs:
@@ -80,14 +87,26 @@ def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
     return (float(best[0]), float(best[1])), table
 
 
+def _subject_of(path, subject):
+    """The subject planes' values of a validation image."""
+    from ..colorize._subject import subject_vector
+    from ._samples import field_wavelengths
+
+    if subject == "photograph":
+        return subject_vector("photograph")
+    waves = field_wavelengths(path)
+    return subject_vector("field", waves[len(waves) // 2], waves[0], waves[-1])
+
+
 def choose_decodings(model, data_dir, simulated=None):
     """The decodings of a model, each chosen on the validation split of its images.
 
     The photographs' decoding (`choose_temperature` on the validation split
     of ``data_dir``) becomes the model's own. When the run mixed in simulated
-    fields, the ``'fields'`` palette is chosen the same way on the validation
-    split of ``simulated``: the colourfulness of survey fields in broadband
-    filters, not of photographs (see `~astro_colorgan.Colorizer`'s ``palette``).
+    fields, the ``'field'`` subject's decoding is chosen the same way on the
+    validation split of ``simulated``: the colourfulness of survey fields in
+    broadband filters, not of photographs (see `~astro_colorgan.Colorizer`'s
+    ``subject``).
 
     Parameters
     ----------
@@ -102,12 +121,12 @@ def choose_decodings(model, data_dir, simulated=None):
     -------
     info : dict
         ``validation`` (the photographs' table) and, with fields,
-        ``validation_fields`` and ``palettes``: ``{'photographs': {...},
-        'fields': {...}}`` of ``temperature`` and ``saturation``.
+        ``validation_fields`` and ``subjects``: ``{'photograph': {...},
+        'field': {...}}`` of ``temperature`` and ``saturation``.
     """
     info, palettes = {}, {}
-    for palette, folder, key in (("photographs", data_dir, "validation"),
-                                 ("fields", simulated, "validation_fields")):
+    for palette, folder, key in (("photograph", data_dir, "validation"),
+                                 ("field", simulated, "validation_fields")):
         if folder is None:
             continue
         try:
@@ -115,13 +134,13 @@ def choose_decodings(model, data_dir, simulated=None):
         except ValueError:
             log.warning(f"no {palette} in the validation split: the preset's decoding is kept")
             continue
-        (t, s), info[key] = choose_temperature(model, held_out)
+        (t, s), info[key] = choose_temperature(model, held_out, subject=palette)
         palettes[palette] = {"temperature": t, "saturation": s}
-        log.info(f"decoding chosen on the {palette}' validation split: temperature {t}, "
+        log.info(f"decoding chosen on the {palette}s' validation split: temperature {t}, "
                  f"saturation {s}")
-    if "photographs" in palettes:  # the model's own decoding
-        own = palettes["photographs"]
+    if "photograph" in palettes:  # the model's own decoding
+        own = palettes["photograph"]
         model.temperature, model.saturation = own["temperature"], own["saturation"]
-    if simulated is not None:  # with one palette there is only the model's own
-        info["palettes"] = palettes
+    if simulated is not None:  # with one subject there is only the model's own
+        info["subjects"] = palettes
     return info
