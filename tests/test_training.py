@@ -242,7 +242,7 @@ def test_guided_model_starts_as_its_single_band_model(toy_images, tiny_model_pat
 
 def test_decodings_are_chosen_on_each_validation_split(tmp_path, tiny_model_path):
     """The photographs' validation split chooses the model's own decoding; a run with
-    simulated fields also gets a 'fields' palette chosen on theirs."""
+    simulated fields also gets a decoding for the 'field' subject chosen on theirs."""
     from astro_colorgan.datasets import find_images
     from astro_colorgan.nets import load_model
     from astro_colorgan.training._validation import (SATURATIONS, TEMPERATURES,
@@ -256,7 +256,7 @@ def test_decodings_are_chosen_on_each_validation_split(tmp_path, tiny_model_path
     assert find_images(photos, split="validation") and find_images(fields, split="validation")
     model, _ = load_model(tiny_model_path)
     info = choose_decodings(model, photos)
-    assert "palettes" not in info and "validation_fields" not in info
+    assert "subjects" not in info and "validation_fields" not in info
     own = (model.temperature, model.saturation)
     assert own[0] in TEMPERATURES and own[1] in SATURATIONS
     table = info["validation"]
@@ -266,8 +266,8 @@ def test_decodings_are_chosen_on_each_validation_split(tmp_path, tiny_model_path
     assert best == f"T={own[0]}, s={own[1]}"
     model, _ = load_model(tiny_model_path)
     info = choose_decodings(model, photos, fields)
-    assert set(info["palettes"]) == {"photographs", "fields"}
-    assert info["palettes"]["photographs"] == {"temperature": own[0], "saturation": own[1]}
+    assert set(info["subjects"]) == {"photograph", "field"}
+    assert info["subjects"]["photograph"] == {"temperature": own[0], "saturation": own[1]}
     assert (model.temperature, model.saturation) == own  # the photographs' is the model's own
     assert len(info["validation_fields"]) == len(TEMPERATURES) * len(SATURATIONS)
 
