@@ -149,7 +149,6 @@ def test_python_dash_m(tmp_path):
     ("choose a plane with plane= (0 to 2)", "choose a plane with --plane (0 to 2)"),
     ("plane=5 is out of range for a.fits (3 planes)",
      "--plane 5 is out of range for a.fits (3 planes)"),
-    ("the model has no 'fields' palette", "the model has no 'fields' palette"),
 ])
 def test_cli_message_names_options(message, expected):
     assert cli_message(message) == expected

@@ -7,7 +7,7 @@ import pytest
 import torch
 from astropy.io import fits
 from astropy.nddata import NDData
-from astropy.utils.exceptions import AstropyUserWarning
+from astropy.utils.exceptions import AstropyDeprecationWarning, AstropyUserWarning
 from astropy.visualization import LinearStretch, MinMaxInterval
 from astropy.wcs import WCS
 
@@ -190,8 +190,12 @@ def test_bad_input(colorizer, tiny_model_path, tmp_path):
     ({"tile": 50}, "tile"), ({"tile": 16}, "tile"), ({"overlap": 600}, "overlap"),
     ({"overlap": -1}, "overlap"), ({"margin": -1}, "margin"), ({"context_size": 8}, "context"),
     ({"stretch": 3}, "stretch"), ({"Q": 0}, "Q"), ({"Q": float("nan")}, "Q"),
-    ({"palette": "vivid"}, "palette must be one of"),
-    ({"palette": "fields"}, "no 'fields' palette")])
+    ({"subject": "vivid"}, "subject must be one of"),
+    ({"subject": "field"}, "knows nothing of survey fields"),
+    ({"palette": "vivid"}, "never one of its values"),
+    ({"filters": ["g"]}, "at least 2"), ({"filters": ["Ha", "OIII"]}, "not a broadband"),
+    ({"filters": ["i", "g"]}, "blue to red"), ({"hedge": -1}, "hedge"),
+    ({"hedge": float("inf")}, "hedge")])
 def test_bad_options_are_refused_at_construction(tiny_model_path, options, match):
     with pytest.raises(ValueError, match=match):
         Colorizer(tiny_model_path, device="cpu", **options)
@@ -236,11 +240,12 @@ def test_pretrained_is_the_default_model():
 
 def test_colorizer_runs_the_network_as_training_does(colorizer):
     """Untiled, the colorizer's shared context and frozen statistics give the
-    plain network's output, the one training and validation see."""
+    plain network's output, the one training and validation see (the sky kept
+    neutral is the colorizer's own)."""
     from astro_colorgan.colorspace import chroma_to_rgb
 
     image = _field(64, 80).astype(np.float32)
-    rgb = colorizer.colorize(image).rgb
+    rgb = Colorizer(colorizer, stretch=None, neutral_sky=False).colorize(image).rgb
     model = colorizer.model
     x = torch.from_numpy(image)[None, None]
     with torch.no_grad():
@@ -249,26 +254,35 @@ def test_colorizer_runs_the_network_as_training_does(colorizer):
     assert np.allclose(rgb, expected, atol=2e-5)
 
 
-def test_palette_sets_the_decoding_of_predicted_colour(tmp_path):
+def test_subject_sets_the_decoding_of_predicted_colour(tmp_path):
     """A model trained with simulated fields carries the fields' decoding; the
-    palette picks it, says so in the provenance, and changes predicted colour only."""
+    subject picks it (from the header, or as asked), says so in the provenance,
+    and changes predicted colour only."""
     from astro_colorgan.nets import load_model, save_model
 
     model, info = load_model(SINGLE_BAND_MODEL)
-    palettes = {"photographs": {"temperature": model.temperature,
-                                "saturation": model.saturation},
-                "fields": {"temperature": 0.35, "saturation": 2.5}}
-    path = tmp_path / "palettes.safetensors"
-    save_model(model, path, info=dict(info, palettes=palettes))
+    subjects = {"photograph": {"temperature": model.temperature,
+                               "saturation": model.saturation},
+                "field": {"temperature": 0.35, "saturation": 2.5}}
+    path = tmp_path / "subjects.safetensors"
+    save_model(model, path, info=dict(info, subjects=subjects))
     image = 1000 * _field(64, 64) + 50
-    photographs = Colorizer(path, device="cpu")
-    fields = Colorizer(path, device="cpu", palette="fields")
-    assert (photographs.model.temperature, photographs.model.saturation) == \
-        (model.temperature, model.saturation)
-    assert (fields.model.temperature, fields.model.saturation) == (0.35, 2.5)
-    a, b = photographs.colorize(image), fields.colorize(image)
+    photograph = Colorizer(path, device="cpu", neutral_sky=False)
+    assert photograph.decodings == subjects
+    a = photograph.colorize(image)  # no header: a photograph
+    b = photograph.colorize(fits.PrimaryHDU(image, fits.Header({"FILTER": "r"})))
+    c = Colorizer(path, device="cpu", subject="field", neutral_sky=False).colorize(image)
     np.testing.assert_allclose(rgb_to_luma(b.rgb.astype(float)), a.luminance, atol=2e-6)
     chroma = [np.abs(r.rgb - r.luminance[..., None]).mean() for r in (a, b)]
     assert chroma[1] > 1.3 * chroma[0]  # the fields' decoding is the more saturated
+    assert np.array_equal(b.rgb, c.rgb)  # a non-conditioned model: the decoding only
     history = "\n".join(b.header["HISTORY"])
-    assert "option palette = fields" in history
+    assert "option subject = broadband survey field, filter at 623 nm" in history
+    assert "FILTER = 'r' names a broadband filter" in history
+    assert "option temperature = 0.35" in history
+    history = "\n".join(a.header["HISTORY"])
+    assert "option subject = deep-sky colour photograph (no broadband filter in" in history
+    # the 0.5 spelling still works, with a warning
+    with pytest.warns(AstropyDeprecationWarning, match="subject='field'"):
+        old = Colorizer(path, device="cpu", palette="fields", neutral_sky=False)
+    assert np.array_equal(old.colorize(image).rgb, c.rgb)

@@ -61,7 +61,7 @@ def test_reprs_are_short(composite, tiny_model_path):
     assert "centre RA/DEC (" in text and len(text) < 200
     colorizer = Colorizer(tiny_model_path, device="cpu")
     assert repr(colorizer) == ("<Colorizer model=tiny.safetensors (single-band) "
-                               "palette='photographs' fusion=fusion_model.safetensors "
+                               "subject='auto' fusion=fusion_model.safetensors "
                                "device=cpu>")
     assert repr(Colorizer(tiny_model_path, device="cpu", stretch=None, tta=True,
                           fusion=False)).endswith("fusion=classical device=cpu stretch=None "
@@ -72,9 +72,9 @@ def test_reprs_are_short(composite, tiny_model_path):
 
 
 def test_default_colorizer_repr_names_the_guided_model():
-    text = repr(Colorizer(device="cpu", palette="fields"))
+    text = repr(Colorizer(device="cpu", subject="field"))
     assert text.startswith("<Colorizer model=default_model.safetensors (guided) "
-                           "palette='fields' fusion=fusion_model.safetensors device=cpu")
+                           "subject='field' fusion=fusion_model.safetensors device=cpu")
 
 
 def test_a_stack_result_as_image_and_as_colour(composite, tiny_guided_model_path):

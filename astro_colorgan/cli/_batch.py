@@ -51,7 +51,8 @@ def run(args):
                        workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite,
                        device=args.device, timeout=args.timeout, progress=args.progress,
                        colorize_options={"stretch": stretch, "Q": args.Q, "tile": args.tile,
-                                         "overlap": args.overlap, "palette": args.palette},
+                                         "overlap": args.overlap, "subject": args.subject,
+                                         "filters": args.filters},
                        stack_options={"Q": args.Q})
     for line in report.summary():
         print(line, file=sys.stderr if line.startswith("failed") else sys.stdout)

@@ -55,7 +55,7 @@ def run(args):
     colorizer = Colorizer(args.model, device=args.device,
                           stretch=None if args.stretch == "none" else args.stretch, Q=args.Q,
                           tile=args.tile, overlap=args.overlap, tta=args.tta,
-                          palette=args.palette)
+                          subject=args.subject, filters=args.filters)
     hdu = int(args.hdu) if args.hdu is not None and args.hdu.isdigit() else args.hdu
     colour = args.colour
     if colour is not None and len(colour) == 1:

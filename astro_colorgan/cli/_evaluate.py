@@ -2,7 +2,7 @@
 
 import os
 
-from ._options import PALETTE_CHOICES, overwrite_options
+from ._options import SUBJECT_CHOICES, overwrite_options
 
 __all__ = ["add_parser", "run", "HINT_CHOICES"]
 
@@ -43,9 +43,10 @@ def add_parser(subparsers):
                         "sky and noise (a simulated field's own, in its middle filter) through "
                         "the default display scaling, scored on colour alone (default: "
                         "protocol)")
-    parser.add_argument("--palette", default="photographs", choices=PALETTE_CHOICES,
-                        help="the palette of the models' predicted colour (default: "
-                        "photographs)")
+    parser.add_argument("--subject", default="auto", choices=SUBJECT_CHOICES,
+                        help="what the models take the images for (default: auto: a simulated "
+                        "field on the users' path, whose FITS header names its filter, is a "
+                        "field; everything else a photograph)")
     parser.add_argument("--report", metavar="DIR",
                         help="write metrics.rst, per_image.csv and grey | model | truth figures")
     parser.set_defaults(func=run)
@@ -68,7 +69,7 @@ def run(args):
     result = evaluate(args.data_dir, models=args.model, split=args.split,
                       max_side=args.max_side, report=args.report, tta=args.tta,
                       overwrite=args.overwrite, hints=args.hints, path=args.path,
-                      palette=args.palette)
+                      subject=args.subject)
     print(result.table())
     print()
     print(result.uncertainty_table())

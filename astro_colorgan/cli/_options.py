@@ -12,7 +12,8 @@ __all__ = [
     "DISPLAY_STRETCHES",
     "INTERPOLATION_ORDERS",
     "BATCH_MODES",
-    "PALETTE_CHOICES",
+    "SUBJECT_CHOICES",
+    "filter_list",
     "STACK_STRETCHES",
     "device_options",
     "display_options",
@@ -33,8 +34,8 @@ STACK_STRETCHES = ("asinh", "linear", "sqrt", "log", "sinh")
 INTERPOLATION_ORDERS = ("nearest-neighbor", "bilinear", "biquadratic", "bicubic")
 #: `astro_colorgan.batch._inputs.MODES`
 BATCH_MODES = ("colorize", "stack-then-colorize")
-#: ``--palette``: ``Colorizer(palette=...)``, without None (the same as 'photographs')
-PALETTE_CHOICES = ("photographs", "fields")
+#: ``--subject``: ``Colorizer(subject=...)``
+SUBJECT_CHOICES = ("auto", "photograph", "field")
 
 
 def _parent():
@@ -66,17 +67,37 @@ def model_options():
 
 
 def display_options():
-    """``--stretch`` and ``--Q`` of the colorizer's display scaling, and ``--palette``."""
+    """``--stretch`` and ``--Q`` of the colorizer's display scaling, ``--subject`` and
+    ``--filters``."""
     parser = _parent()
     parser.add_argument("--stretch", default="asinh", choices=DISPLAY_STRETCHES,
                         help="display scaling of the data before colorizing; 'none' for data "
                         "already scaled to [0, 1] (default: asinh)")
     parser.add_argument("--Q", type=float, default=8.0, help="asinh softening (default: 8)")
-    parser.add_argument("--palette", default="photographs", choices=PALETTE_CHOICES,
-                        help="how colourful predicted colour is: as chosen on deep-sky "
-                        "photographs, or on simulated survey fields of galaxies and stars in "
-                        "broadband filters (default: photographs)")
+    parser.add_argument("--subject", default="auto", choices=SUBJECT_CHOICES,
+                        help="what the image is, for predicted colour: a deep-sky colour "
+                        "photograph, or a broadband survey field; auto takes FITS images whose "
+                        "FILTER keyword names a broadband filter for fields (default: auto)")
+    parser.add_argument("--filters", type=filter_list, metavar="F1,F2[,F3]",
+                        help="for a field: the filters, blue to red, whose composite its colour "
+                        "is to look like, by name or wavelength in nm (e.g. g,r,i or "
+                        "F435W,F606W,F814W; default: about g, r, i around the image's filter)")
     return parser
+
+
+def filter_list(text):
+    """``--filters``: comma-separated filter names or wavelengths in nm."""
+    items = [item.strip() for item in text.split(",")]
+    if len(items) < 2 or not all(items):
+        raise argparse.ArgumentTypeError(f"expected two or more comma-separated filters, not "
+                                         f"{text!r}")
+    out = []
+    for item in items:
+        try:
+            out.append(float(item))
+        except ValueError:
+            out.append(item)
+    return out
 
 
 def tiling_options():

@@ -1,11 +1,14 @@
 """`Colorizer`: colour for astronomical images from a trained model, guided by measured colour."""
 
 import dataclasses
+import numbers
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 from astropy import log
+from astropy.utils.exceptions import AstropyDeprecationWarning
 from astropy.visualization import BaseInterval, BaseStretch
 
 from ..colorspace import rgb_to_luma
@@ -17,6 +20,7 @@ from ..nets._model import file_sha256, resolve_device
 from ._pipeline import InputRows, run
 from ._result import ColorizedImage, colorized_header, predicted_green_note
 from ._scaling import DisplayScaling
+from ._subject import SUBJECTS, choose_subject
 
 __all__ = ["Colorizer", "DEFAULT_MODEL", "SINGLE_BAND_MODEL", "FUSION_MODEL"]
 
@@ -31,8 +35,13 @@ DEFAULT_MODEL = os.path.join(_DATA, "default_model.safetensors")
 #: the command that trains it): the residual network of guided colour.
 FUSION_MODEL = os.path.join(_DATA, "fusion_model.safetensors")
 
-#: The palettes of predicted colour: whose validation split chose the decoding.
-PALETTES = (None, "photographs", "fields")
+#: ``palette=`` of earlier versions, and the subject each now means.
+_PALETTE_SUBJECTS = {"photographs": "photograph", "fields": "field"}
+
+#: How far predicted colour is pulled towards neutral where the model's bin
+#: probabilities disagree on a hue (``hedge``, per subject): chosen on the
+#: validation splits by ``benchmarks/bench_single_band.py``.
+DEFAULT_HEDGE = {"photograph": 0.0, "field": 0.0}
 
 #: Pixels of image around each tile that the network also sees (its border effects
 #: fall there): measured on 1024 px photographs, 128 px keep a tiled result within
@@ -52,9 +61,11 @@ class Colorizer:
 
     Parameters
     ----------
-    model : str, path-like, `~astro_colorgan.nets.ColorModel` or None
+    model : str, path-like, `~astro_colorgan.nets.ColorModel`, `Colorizer` or None
         A model file written by ``astro-colorize train`` (safetensors, no
-        pickle), a model, or None for the default model shipped with the package.
+        pickle), a model, another colorizer (whose model and the decodings
+        stored with it are shared), or None for the default model shipped
+        with the package.
     device : str
         ``'auto'`` (a CUDA GPU where there is one, else the CPU), ``'cpu'``
         or ``'cuda'``: where the network, the display scaling, the blending
@@ -84,14 +95,35 @@ class Colorizer:
         return their spread as the colour `~ColorizedImage.uncertainty`.
     context_size : int
         Longest side of the thumbnail that gives the global context.
+    subject : {'auto', 'photograph', 'field'}
+        What the images are, for predicted colour (measured colour is never
+        changed): a deep-sky colour photograph, or a broadband survey field to
+        be coloured as `~astro_colorgan.stack` of its filters would show it.
+        ``'auto'`` (the default) takes FITS images whose header names a
+        broadband filter (``FILTER``, ``PHOTPLAM``, with ``INSTRUME``) for
+        fields and everything else (display images, data without filter
+        keywords, ``stretch=None``) for photographs; see
+        `~astro_colorgan.colorize.choose_subject`. A subject-conditioned model
+        is told the subject; every model decodes with the decoding chosen on
+        that subject's validation split, where it has one. HISTORY records
+        the subject and why.
+    filters : sequence, optional
+        For fields: the filters, blue to red (names such as ``'g'``,
+        ``'F606W'``, or wavelengths in nm), whose composite the colour is to
+        look like (default: about 0.76x to 1.32x the colorized filter's
+        wavelength, as g, r, i around r).
+    hedge : float, optional
+        Predicted colour is multiplied by ``c ** hedge``, ``c`` in [0, 1] how
+        much the model's probable colours agree on a hue: larger values pull
+        uncertain colour towards neutral. Default: the value chosen on the
+        subject's validation split (``DEFAULT_HEDGE``).
+    neutral_sky : bool
+        Give no predicted colour to the sky within its noise: predicted
+        colour fades in from 1 to 3 sky standard deviations above the sky
+        level (of the luma averaged over 5 x 5 px; see
+        `~astro_colorgan.colorize.DisplayScaling.sky_weight`).
     palette : {None, 'photographs', 'fields'}
-        How colourful predicted colour is (measured colour is never changed):
-        the decoding chosen on the validation split of deep-sky photographs
-        (``None`` or ``'photographs'``, the model's own), or on that of
-        simulated survey fields, galaxies and stars in broadband filters
-        (``'fields'``; only models trained with simulated fields, such as the
-        default one, have it). Single-band colour is ill-posed, so a model
-        hedges; each palette sets how far, for the images it was chosen on.
+        Deprecated: ``subject='photograph'`` or ``'field'``.
     fusion : str, path-like, `~astro_colorgan.fusion.DetailNet`, None or False
         The residual network of guided colour (``colour=`` given): a fusion
         model file, a network, None for the one shipped with the package, or
@@ -117,7 +149,8 @@ class Colorizer:
 
     def __init__(self, model=None, *, device="auto", stretch="auto", interval=None, Q=8.0,
                  tile=1024, overlap=64, margin=DEFAULT_MARGIN, tta=False, context_size=256,
-                 palette=None, fusion=None):
+                 subject="auto", filters=None, hedge=None, neutral_sky=True, fusion=None,
+                 palette=None):
         if tile % 16 or tile < 32:
             raise ValueError(f"tile must be a multiple of 16 and at least 32, not {tile}")
         if not 0 <= overlap <= tile // 2:
@@ -130,32 +163,82 @@ class Colorizer:
             raise ValueError("stretch must be 'auto', 'asinh', 'linear', None or an "
                              f"astropy.visualization stretch, not {type(stretch).__name__}")
         check_Q(Q)
-        if palette not in PALETTES:
-            raise ValueError(f"palette must be one of {', '.join(map(repr, PALETTES))}, "
-                             f"not {palette!r}")
+        subject = _subject_of_palette(palette, subject)
+        if subject not in SUBJECTS:
+            raise ValueError(f"subject must be one of {', '.join(map(repr, SUBJECTS))}, not "
+                             f"{subject!r}")
+        choose_subject("field", filters=filters)  # the filters are known ones
+        if hedge is not None and (isinstance(hedge, bool) or not isinstance(
+                hedge, numbers.Real) or not 0 <= hedge < float("inf")):
+            raise ValueError(f"hedge must be a finite number of at least 0, not {hedge!r}")
         dev = resolve_device(device)
-        self.info = {}
-        if model is None or isinstance(model, (str, os.PathLike)):
-            path = DEFAULT_MODEL if model is None else os.fspath(model)
-            model, self.info = load_model(path, device=dev)
-            self.name, self.sha256 = os.path.basename(path), file_sha256(path)
-        else:
-            model = model.to(dev)
-            self.name, self.sha256 = "custom", None
-        self.model = model.eval()
-        self.palette = palette or "photographs"
-        if self.palette != "photographs":  # the photographs' decoding is the model's own
-            decoding = self.info.get("palettes", {}).get(self.palette)
-            if decoding is None:
-                raise ValueError(f"the model {self.name} has no {self.palette!r} palette (it "
-                                 "was trained without simulated fields)")
-            # only a model file stores palettes, so this model is our own copy
-            model.temperature = float(decoding["temperature"])
-            model.saturation = float(decoding["saturation"])
+        self._load_model(model, dev)
+        self.subject, self.filters = subject, None if filters is None else tuple(filters)
+        self.hedge, self.neutral_sky = hedge, bool(neutral_sky)
+        if subject == "field" and self.decodings["field"] is None and not self.model.subjects:
+            raise ValueError(f"the model {self.name} knows nothing of survey fields (it was "
+                             "trained without simulated fields)")
         self._load_fusion(fusion, dev)
         self.stretch, self.interval, self.Q = stretch, interval, Q
         self.tile, self.overlap, self.margin = int(tile), int(overlap), int(margin)
         self.tta, self.context_size = bool(tta), int(context_size)
+
+    def _load_model(self, model, device):
+        """The colour model, its name and checksum, and its decodings per subject."""
+        self.info = {}
+        if isinstance(model, Colorizer):
+            self.info, self.name, self.sha256 = model.info, model.name, model.sha256
+            model = model.model.to(device)
+        elif model is None or isinstance(model, (str, os.PathLike)):
+            path = DEFAULT_MODEL if model is None else os.fspath(model)
+            model, self.info = load_model(path, device=device)
+            self.name, self.sha256 = os.path.basename(path), file_sha256(path)
+        else:
+            model = model.to(device)
+            self.name, self.sha256 = "custom", None
+        self.model = model.eval()
+        # the photographs' decoding is the model's own; the fields' is stored with it
+        # ('subjects'; 'palettes' in models of version 0.5)
+        stored = self.info.get("subjects") or {
+            "field": self.info.get("palettes", {}).get("fields")}
+        field = stored.get("field")
+        self.decodings = {
+            "photograph": {"temperature": model.temperature, "saturation": model.saturation},
+            "field": None if field is None else {key: float(field[key]) for key in
+                                                 ("temperature", "saturation")}}
+
+    def _decoding(self, subject, scaling):
+        """The keyword arguments of the model's decoding for a subject and display scaling."""
+        decoding = dict(self.decodings.get(subject.kind) or self.decodings["photograph"])
+        decoding["hedge"] = DEFAULT_HEDGE[subject.kind] if self.hedge is None else self.hedge
+        if self.neutral_sky and scaling is not None:
+            decoding["sky_weight"] = scaling.sky_weight
+        return decoding
+
+    def choose_subject(self, data, *, hdu=None, plane=None):
+        """The subject this colorizer takes an image for (see ``subject``).
+
+        Parameters
+        ----------
+        data, hdu, plane
+            As for `colorize`.
+
+        Returns
+        -------
+        `~astro_colorgan.colorize.Subject`
+        """
+        from ..composite import RGBImage
+
+        if isinstance(data, RGBImage):
+            return choose_subject(self.subject, None, filters=self.filters, display_ready=True)
+        image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
+        return self._subject(image, self.stretch)
+
+    def _subject(self, image, stretch):
+        subject = choose_subject(self.subject, image.header, filters=self.filters,
+                                 display_ready=stretch is None)
+        log.debug(f"{image.name}: coloured as a {subject.describe()}")
+        return subject
 
     def _load_fusion(self, fusion, device):
         """The fusion network of guided colour (None: the shipped one; False: classical)."""
@@ -177,7 +260,7 @@ class Colorizer:
         options = "".join(f" {name}={value!r}" for name, value in (
             ("stretch", self.stretch), ("Q", self.Q), ("tta", self.tta)) if value != {
                 "stretch": "auto", "Q": 8.0, "tta": False}[name])
-        return (f"<Colorizer model={self.name} ({kind}) palette={self.palette!r} "
+        return (f"<Colorizer model={self.name} ({kind}) subject={self.subject!r} "
                 f"fusion={self.fusion_name} device={self.device}{options}>")
 
     @classmethod
@@ -196,26 +279,29 @@ class Colorizer:
         """The `torch.device` the model runs on."""
         return next(self.model.parameters()).device
 
-    def _options(self, hdu, plane, fused, *, stretch):
+    def _options(self, hdu, plane, fused, *, stretch, subject, decoding):
         return {"model": self.name, "model_sha256": self.sha256 or "unknown",
                 "stretch": stretch if isinstance(stretch, (str, type(None))) else repr(stretch),
                 "interval": repr(self.interval) if self.interval is not None else "default",
                 "Q": self.Q, "tile": self.tile, "overlap": self.overlap, "margin": self.margin,
-                "tta": self.tta, "palette": self.palette,
-                "temperature": self.model.temperature, "saturation": self.model.saturation,
+                "tta": self.tta, "subject": subject.describe(),
+                "temperature": decoding["temperature"], "saturation": decoding["saturation"],
+                "hedge": decoding["hedge"], "neutral_sky": self.neutral_sky,
                 "hdu": hdu, "plane": plane,
                 "colour": ", ".join(fused.names) if fused is not None else None,
                 "fusion": f"{self.fusion_name} (sha256 {self.fusion_sha256 or 'unknown'})"}
 
-    def _input_rows(self, read_raw, shape, name, *, stretch, warn_non_finite):
+    def _input_rows(self, read_raw, shape, name, *, stretch, warn_non_finite, subject):
         scaling = DisplayScaling(read_raw, shape, stretch=stretch, interval=self.interval,
                                  Q=self.Q, name=name, warn_non_finite=warn_non_finite)
-        n_hints = self.model.generator.in_channels - 1
-        return InputRows(read_raw, shape, scaling, self.device, n_hints=n_hints)
+        return InputRows(read_raw, shape, scaling, self.device,
+                         n_hints=5 if self.model.hints else 0,
+                         subject=subject.vector if self.model.subjects else None)
 
-    def _run(self, source, shape, sink):
+    def _run(self, source, shape, sink, decoding):
         run(self.model, source, shape, sink, tile=self.tile, overlap=self.overlap,
-            margin=self.margin, context_size=self.context_size, tta=self.tta)
+            margin=self.margin, context_size=self.context_size, tta=self.tta,
+            decoding=decoding)
 
     def colorize(self, data, *, colour=None, hdu=None, plane=None):
         """Colour for an image.
@@ -259,14 +345,17 @@ class Colorizer:
         else:
             image = read_image(data, hdu=hdu, plane=plane, dtype=np.float32)
             stretch = self.stretch
+        subject = self._subject(image, stretch)
         if colour is not None:
-            return self._colorize_guided(image, colour, stretch=stretch, hdu=hdu, plane=plane)
+            return self._colorize_guided(image, colour, stretch=stretch, hdu=hdu, plane=plane,
+                                         subject=subject)
         source = self._input_rows(lambda a, b: image.data[a:b], image.shape, image.name,
-                                  stretch=stretch, warn_non_finite=False)
+                                  stretch=stretch, warn_non_finite=False, subject=subject)
         sink = _ArraySink(image.shape, self.tta)
-        self._run(source, image.shape, sink)
-        history = provenance_history("colorize", [image.name],
-                                     self._options(hdu, plane, None, stretch=stretch))
+        decoding = self._decoding(subject, source.scaling)
+        self._run(source, image.shape, sink, decoding)
+        history = provenance_history("colorize", [image.name], self._options(
+            hdu, plane, None, stretch=stretch, subject=subject, decoding=decoding))
         header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
                                   history=history, model_name=self.name)
         log.debug(f"colorized {image.name} ({'8 passes' if self.tta else 'one pass'}, "
@@ -276,23 +365,26 @@ class Colorizer:
             wcs=image.wcs, header=header, uncertainty=sink.spread, name=image.name,
             names=[image.name], history=history)
 
-    def _colorize_guided(self, image, colour, *, stretch, hdu, plane):
+    def _colorize_guided(self, image, colour, *, stretch, hdu, plane, subject):
         """`colorize` with measured colour: fused where measured, predicted where not."""
         from ._guided import fusion_note, guided_colour, luminance_and_chroma
 
         guided = guided_colour(self, image, colour, stretch=stretch)
         fused, rgb = guided.fused, guided.rgb
+        decoding = None
         if (fused.measured == 0).any():  # where no frame covers, the colour is predicted
             luma = rgb_to_luma(np.nan_to_num(rgb), axis=0).astype(np.float32)
             luma[~np.isfinite(image.data)] = np.nan
             source = self._input_rows(lambda a, b: luma[a:b], luma.shape, image.name,
-                                      stretch=None, warn_non_finite=False)
+                                      stretch=None, warn_non_finite=False, subject=subject)
             sink = _ArraySink(luma.shape, False)
-            self._run(source, luma.shape, sink)
+            decoding = self._decoding(subject, source.scaling)
+            self._run(source, luma.shape, sink, decoding)
             rgb = np.where(fused.measured[None] > 0, rgb, sink.rgb)
+        decoding = decoding or self._decoding(subject, None)
         luminance, chroma = luminance_and_chroma(rgb)
-        history = provenance_history("colorize", [image.name, *fused.names],
-                                     self._options(hdu, plane, fused, stretch=stretch))
+        history = provenance_history("colorize", [image.name, *fused.names], self._options(
+            hdu, plane, fused, stretch=stretch, subject=subject, decoding=decoding))
         header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
                                   history=history, model_name=self.fusion_name,
                                   fusion_note=fusion_note(fused, self.fusion_name))
@@ -347,17 +439,19 @@ class Colorizer:
                 output, overwrite=overwrite)
             return output
         with open_image_rows(data, hdu=hdu, plane=plane) as image:
+            subject = self._subject(image, self.stretch)
             source = self._input_rows(image.read, image.shape, image.name,
                                       stretch=self.stretch,
-                                      warn_non_finite=not image.blanks_flagged)
-            history = provenance_history("colorize", [image.name],
-                                         self._options(hdu, plane, None,
-                                                       stretch=self.stretch))
+                                      warn_non_finite=not image.blanks_flagged, subject=subject)
+            decoding = self._decoding(subject, source.scaling)
+            history = provenance_history("colorize", [image.name], self._options(
+                hdu, plane, None, stretch=self.stretch, subject=subject, decoding=decoding))
             header = colorized_header(image.shape, wcs=image.wcs, source_header=image.header,
                                       history=history, model_name=self.name)
             with fits_cube_writer(output, header, overwrite=overwrite) as writer:
                 self._run(source, image.shape,
-                          lambda start, stop, rgb, *rest: writer.write_rows(start, rgb))
+                          lambda start, stop, rgb, *rest: writer.write_rows(start, rgb),
+                          decoding)
         log.debug(f"colorized {image.name} band by band into {output}")
         return output
 
@@ -424,6 +518,18 @@ class Colorizer:
         out = out[0].clamp(0, 1).cpu().numpy()
         out[:, ~valid] = np.nan
         return np.moveaxis(out, 0, -1)
+
+
+def _subject_of_palette(palette, subject):
+    """The subject that the deprecated ``palette=`` asks for."""
+    if palette is None:
+        return subject
+    if palette not in _PALETTE_SUBJECTS:
+        raise ValueError("palette is deprecated (use subject='photograph' or 'field'), and "
+                         f"{palette!r} was never one of its values")
+    warnings.warn("palette= is deprecated: use subject='photograph' or subject='field'",
+                  AstropyDeprecationWarning, stacklevel=3)
+    return _PALETTE_SUBJECTS[palette]
 
 
 def _luma_image(rgb_image, *, hdu, plane):

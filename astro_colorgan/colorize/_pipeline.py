@@ -25,7 +25,7 @@ SINK_ROWS = 64
 
 
 class InputRows:
-    """The network's input, rows at a time: display-scaled luma plus hint planes.
+    """The network's input, rows at a time: display-scaled luma, hint and subject planes.
 
     Parameters
     ----------
@@ -43,28 +43,35 @@ class InputRows:
         a guided model; zeros are used where a guided model gets none.
     n_hints : int
         Number of hint planes the model takes (0 for a single-band model).
+    subject : `numpy.ndarray`, optional
+        ``(4,)`` the values of the subject planes (``SUBJECT_CHANNELS``) of a
+        subject-conditioned model, appended after the hint planes.
     """
 
-    def __init__(self, read_raw, shape, scaling, device, *, hints=None, n_hints=0):
+    def __init__(self, read_raw, shape, scaling, device, *, hints=None, n_hints=0,
+                 subject=None):
         self.read_raw = read_raw
         self.shape = tuple(shape)
         self.scaling = scaling
         self.device = device
         self.hints = hints
         self.n_hints = n_hints
+        self.subject = None if subject is None else torch.as_tensor(
+            np.asarray(subject, np.float32), device=device)
 
     def __call__(self, start, stop):
         """Rows ``start:stop``: input ``(C, rows, nx)`` and validity ``(rows, nx)`` tensors."""
         raw = torch.from_numpy(np.ascontiguousarray(self.read_raw(start, stop), np.float32))
         luma, valid = self.scaling(raw.to(self.device))
-        if not self.n_hints:
-            return luma[None], valid
-        if self.hints is None:
-            planes = luma.new_zeros((self.n_hints,) + luma.shape)
-        else:
-            planes = torch.from_numpy(np.ascontiguousarray(self.hints[:, start:stop]))
-            planes = planes.to(self.device)
-        return torch.cat([luma[None], planes]), valid
+        planes = [luma[None]]
+        if self.n_hints and self.hints is None:
+            planes.append(luma.new_zeros((self.n_hints,) + luma.shape))
+        elif self.n_hints:
+            hints = torch.from_numpy(np.ascontiguousarray(self.hints[:, start:stop]))
+            planes.append(hints.to(self.device))
+        if self.subject is not None:
+            planes.append(self.subject[:, None, None].expand((-1,) + luma.shape))
+        return (torch.cat(planes) if len(planes) > 1 else planes[0]), valid
 
 
 def thumbnail(read_input, shape, size):
@@ -108,19 +115,24 @@ def thumbnail(read_input, shape, size):
     return torch.from_numpy(np.stack(planes)).to(device)
 
 
-def _predict(model, x, context):
+def _predict(model, x, context, decoding):
     """Full-resolution chroma ``(2, ny, nx)`` for one input tile ``(C, ny, nx)``."""
     ny, nx = x.shape[1:]
     padded, _ = pad_to_multiple(x[None])
     raw = model.generator(padded, context)
-    full = model.decode(raw, padded)[0, :, :ny, :nx].float()
+    options = dict(decoding or {})
+    sky = options.pop("sky_weight", None)
+    if sky is not None:  # no predicted colour on the sky, within its noise
+        options["weight"] = sky(padded[:, :1])
+    full = model.decode(raw, padded, **options)[0, :, :ny, :nx].float()
     if not bool(torch.isfinite(full).all()):
         raise ValueError("the model gave non-finite colour (NaN or infinity): its weights are "
                          "damaged, or they overflow on this device")
     return full
 
 
-def chroma_bands(model, read_input, shape, reference, *, tile, overlap, margin):
+def chroma_bands(model, read_input, shape, reference, *, tile, overlap, margin,
+                 decoding=None):
     """Predict chroma tile by tile and yield it in finished bands of rows.
 
     Tiles of at most ``tile`` pixels (``tile_rows``)
@@ -144,6 +156,10 @@ def chroma_bands(model, read_input, shape, reference, *, tile, overlap, margin):
         ``(C, h, w)`` thumbnail of the whole input.
     tile, overlap, margin : int
         Tiling (see `~astro_colorgan.Colorizer`).
+    decoding : dict, optional
+        Keyword arguments of `~astro_colorgan.nets.ColorModel.decode`
+        (``temperature``, ``saturation``, ``hedge``), and ``sky_weight``: a
+        callable giving the ``weight`` from a tile's ``(1, 1, h, w)`` luma.
 
     Yields
     ------
@@ -181,7 +197,7 @@ def chroma_bands(model, read_input, shape, reference, *, tile, overlap, margin):
             for cols, weight in tiles:
                 c0, c1 = max(0, cols.start - margin), min(nx, cols.stop + margin)
                 # the overlap-tile strategy: border effects fall in the margin
-                chroma = _predict(model, x[:, :, c0:c1], context)
+                chroma = _predict(model, x[:, :, c0:c1], context, decoding)
                 weight = torch.from_numpy(weight).to(device)
                 total[:, inner, cols] += weight * chroma[:, rows.start - r0:rows.stop - r0,
                                                          cols.start - c0:cols.stop - c0]
@@ -205,7 +221,7 @@ def recompose(x, chroma, valid):
     return rgb
 
 
-def _predict_all(model, x, reference, *, tile, overlap, margin):
+def _predict_all(model, x, reference, *, tile, overlap, margin, decoding):
     """Chroma of a whole input held in memory, averaged over the 8 rotations/flips, and
     its spread over them."""
     total = squares = None
@@ -215,7 +231,7 @@ def _predict_all(model, x, reference, *, tile, overlap, margin):
         for start, stop, band, _ in chroma_bands(
                 model, lambda a, b: (turned[:, a:b],), turned.shape[1:],
                 dihedral(reference, k).contiguous(), tile=tile, overlap=overlap,
-                margin=margin):
+                margin=margin, decoding=decoding):
             chroma[:, start:stop] = band
         chroma = undo_dihedral(chroma, k).double()
         total = chroma if total is None else total + chroma
@@ -225,7 +241,8 @@ def _predict_all(model, x, reference, *, tile, overlap, margin):
     return mean.float(), variance.sum(0).sqrt().float()
 
 
-def run(model, read_input, shape, sink, *, tile, overlap, margin, context_size=256, tta=False):
+def run(model, read_input, shape, sink, *, tile, overlap, margin, context_size=256, tta=False,
+        decoding=None):
     """Colorize an input, rows in and rows out.
 
     Parameters
@@ -244,18 +261,20 @@ def run(model, read_input, shape, sink, *, tile, overlap, margin, context_size=2
         Tiling and the size of the thumbnail that gives the global context.
     tta : bool
         Average the 8 rotations/flips (needs the whole input in memory).
+    decoding : dict, optional
+        How the network's output is decoded (see `chroma_bands`).
     """
     ny, nx = shape
     reference = thumbnail(read_input, shape, context_size)
     if tta:
         x, valid = read_input(0, ny)
         chroma, spread = _predict_all(model, x, reference, tile=tile, overlap=overlap,
-                                      margin=margin)
+                                      margin=margin, decoding=decoding)
         bands = [(0, ny, chroma, (x, valid))]
     else:
         spread = None
         bands = chroma_bands(model, read_input, shape, reference, tile=tile,
-                             overlap=overlap, margin=margin)
+                             overlap=overlap, margin=margin, decoding=decoding)
     for start, stop, chroma, (x, valid) in bands:
         # recomposed in slices of rows, so that its temporaries stay small
         for first in range(0, stop - start, SINK_ROWS):

@@ -5,19 +5,32 @@ import warnings
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from astropy.stats import sigma_clipped_stats
 from astropy.utils.exceptions import AstropyUserWarning
 from astropy.visualization import (AsinhStretch, BaseInterval, BaseStretch, LinearStretch,
                                    SqrtStretch)
 
 from ..composite._stretch import check_interval, resolve_stretch
 
-__all__ = ["DisplayScaling", "LIMIT_SAMPLE_PIXELS"]
+__all__ = ["DisplayScaling", "LIMIT_SAMPLE_PIXELS", "SKY_SIGMAS"]
 
 #: At most this many pixels, on a regular grid, set the display limits.
 LIMIT_SAMPLE_PIXELS = 2 ** 22
 
 #: Rows read at a time by the passes over the whole image.
 BAND_ROWS = 256
+
+#: Predicted colour starts at the sky level plus the first, and is whole at the
+#: sky plus the second, number of sky standard deviations (of the 5 x 5 px mean
+#: luma): the sky, within its noise, stays neutral.
+SKY_SIGMAS = (1.0, 3.0)
+
+#: At most this many values of the limits' sample measure the sky.
+_SKY_SAMPLE = 2 ** 18
+
+#: Width (px) of the box that averages the luma before it is compared with the sky.
+_SKY_BOX = 5
 
 
 class DisplayScaling:
@@ -60,6 +73,8 @@ class DisplayScaling:
     >>> luma, valid = scaling(data)
     >>> luma.shape, bool(valid.all()), bool(0 <= luma.min() and luma.max() <= 1)
     ((32, 32), True, True)
+    >>> bool(scaling.sky_weight(luma).max() == 0)  # noise on a flat sky gets no colour
+    True
     """
 
     def __init__(self, read_rows, shape, *, stretch="auto", interval=None, Q=8.0, name="image",
@@ -75,6 +90,7 @@ class DisplayScaling:
             if sample.min() < 0 or sample.max() > 1:
                 warnings.warn(f"{name}: stretch=None but the data are outside [0, 1]; "
                               "they are clipped", AstropyUserWarning, stacklevel=3)
+            self.sky_limits = self._sky_limits(sample)
             return
         if isinstance(stretch, BaseInterval) and interval is None:
             stretch, interval = "linear", stretch
@@ -87,6 +103,41 @@ class DisplayScaling:
         vmin, vmax = check_interval(interval).get_limits(sample)
         # float32 arithmetic: bands of a wide image stay half the size
         self.vmin, self.vmax = np.float32(vmin), np.float32(vmax)
+        self.sky_limits = self._sky_limits(sample)
+
+    def _sky_limits(self, sample):
+        """The display luma at the sky plus ``SKY_SIGMAS`` standard deviations."""
+        step = max(1, sample.size // _SKY_SAMPLE)
+        values = sample[::step].astype(np.float64)
+        scale = float(np.max(np.abs(values))) or 1.0  # the squares neither under- nor overflow
+        _, sky, std = sigma_clipped_stats(values / scale, sigma=3.0, maxiters=5)
+        raw = torch.tensor([sky + k * std for k in SKY_SIGMAS], dtype=torch.float64) * scale
+        low, high = (float(v) for v in self(raw.float()[None])[0][0])
+        return low, max(high, low + 1e-3)
+
+    def sky_weight(self, luma):
+        """How much predicted colour each pixel gets: 0 at the sky, within its noise, to 1.
+
+        Parameters
+        ----------
+        luma : `torch.Tensor` or `numpy.ndarray`
+            ``(..., ny, nx)`` display luma of this scaling.
+
+        Returns
+        -------
+        weight : same type as ``luma``
+            ``clip((m - l1) / (l2 - l1), 0, 1)``, ``m`` the luma averaged in a
+            5 x 5 px box and ``l1``, ``l2`` the luma of the sky level plus
+            `SKY_SIGMAS` sky standard deviations (sigma-clipped, from the
+            pixels that set the display limits).
+        """
+        if isinstance(luma, np.ndarray):
+            return self.sky_weight(torch.from_numpy(np.asarray(luma, np.float32))).numpy()
+        low, high = self.sky_limits
+        flat = luma.reshape((-1, 1) + luma.shape[-2:]).float()
+        mean = F.avg_pool2d(flat, _SKY_BOX, stride=1, padding=_SKY_BOX // 2,
+                            count_include_pad=False)
+        return ((mean - low) / (high - low)).clamp_(0, 1).reshape(luma.shape)
 
     def __call__(self, raw):
         """Luma (float32, 0 where there are no data) and validity of raw rows.

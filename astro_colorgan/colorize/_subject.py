@@ -128,6 +128,9 @@ def _filter_wavelengths(filters):
     if len(out) < 2:
         raise ValueError(f"filters names the display filters, blue to red (at least 2), not "
                          f"{len(out)}")
+    if out != sorted(out):
+        raise ValueError("filters go blue to red: "
+                         + ", ".join(f"{w:g} nm" for w in out) + " are not in that order")
     return out
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from ..io._files import FITS_EXTENSIONS, is_fits_name
 
 __all__ = [
+    "field_filters",
     "IMAGE_EXTENSIONS",
     "TEST_SPLIT_THRESHOLD",
     "in_test_split",
@@ -285,4 +286,31 @@ def is_coloured(rgb, *, min_fraction=0.05, min_lightness=15.0, min_chroma=10.0):
         return False
     chroma = np.hypot(lab[..., 1], lab[..., 2])[foreground]
     return bool(np.mean(chroma > min_chroma) >= min_fraction)
+
+
+def field_filters(path):
+    """The filters of a simulated field, blue to red: what their headers say of them.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A field's folder (see `~astro_colorgan.datasets.simulate_fields`).
+
+    Returns
+    -------
+    list of `~astropy.io.fits.Header`
+        The ``FILTER``, ``INSTRUME`` and ``PHOTPLAM`` cards of each filter's
+        image, sorted by ``PHOTPLAM`` (the order of `read_field`'s bands).
+    """
+    from astropy.io import fits
+
+    path = os.fspath(path)
+    headers = []
+    for name in sorted(os.listdir(path)):
+        if is_fits_name(name):
+            header = fits.getheader(os.path.join(path, name))
+            if "FILTER" in header and "PHOTPLAM" in header:
+                headers.append(fits.Header([(key, header[key]) for key in
+                                            ("FILTER", "INSTRUME", "PHOTPLAM") if key in header]))
+    return sorted(headers, key=lambda h: float(h["PHOTPLAM"]))
 

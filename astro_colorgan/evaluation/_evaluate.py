@@ -5,9 +5,10 @@ import os
 
 import numpy as np
 from astropy import log
+from astropy.io import fits
 
 from ..datasets import find_images, is_coloured, read_color_image
-from ..datasets._folder import is_field_folder, read_field
+from ..datasets._folder import field_filters, is_field_folder, read_field
 from ..io import check_output_path
 from ..colorspace import rgb_to_luma
 from ._modes import (BAND_METRIC_NAMES, BASELINES, CLASSICAL_CHOICE, FUSION_MODES, HINT_MODES,
@@ -208,20 +209,20 @@ def _write_report(report, result, images, predictions, overwrite):
     log.info(f"report written to {report}")
 
 
-def _colorizers(models, *, stretch, tta, palette=None):
+def _colorizers(models, *, stretch, tta, subject="auto"):
     """Colorizers for the given models (paths, `Colorizer` objects or None for the
     shipped one), all configured for one input path, with unique labels."""
     from ..colorize import Colorizer
 
     colorizers, labels = [], []
     for model in (models or [None]):
-        given = model if isinstance(model, Colorizer) else Colorizer(model, palette=palette)
-        colorizer = Colorizer(given.model, stretch=stretch, tta=tta,
-                              device=given.device.type)
-        colorizer.name, colorizer.sha256 = given.name, given.sha256
+        given = model if isinstance(model, Colorizer) else Colorizer(model, subject=subject)
+        colorizer = Colorizer(given, stretch=stretch, tta=tta, device=given.device.type,
+                              subject=given.subject, filters=given.filters,
+                              hedge=given.hedge, neutral_sky=given.neutral_sky)
         label = os.path.splitext(given.name)[0]
-        if given.palette != "photographs":
-            label += f" ({given.palette})"
+        if given.subject != "auto":
+            label += f" ({given.subject})"
         while label in labels or label in BASELINES.values():
             label += "'"
         colorizers.append(colorizer)
@@ -245,14 +246,17 @@ def _fusion_networks(models):
 
 
 def _scored_images(data_dir, split, max_side, only_coloured):
-    """Names, RGB images and, for simulated fields, their filters' linear data."""
-    names, images, bands = [], [], []
+    """Names, RGB images and, for simulated fields, their filters' linear data and the
+    headers that say what the filters are (`field_filters`)."""
+    names, images, bands, headers = [], [], [], []
     for path in find_images(data_dir, split=split):
         try:
             if is_field_folder(path):
                 rgb, linear = read_field(path, max_side=max_side)
+                filters = field_filters(path)
             else:
                 rgb, linear = read_color_image(path, max_side=max_side), None
+                filters = None
         except OSError as exc:
             log.warning(f"skipping {os.path.basename(path)}: {exc}")
             continue
@@ -261,13 +265,14 @@ def _scored_images(data_dir, split, max_side, only_coloured):
         names.append(os.path.basename(path))
         images.append(rgb)
         bands.append(linear)
+        headers.append(filters)
     if not images:
         raise ValueError(f"{data_dir} holds no coloured image to score in the {split!r} split")
-    return names, images, bands
+    return names, images, bands, headers
 
 
 def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, tta=False,
-             only_coloured=True, overwrite=False, hints="none", path="protocol", palette=None):
+             only_coloured=True, overwrite=False, hints="none", path="protocol", subject="auto"):
     """Evaluate colorizers on a folder of colour images, by the fixed protocol.
 
     Each image of the split is read as RGB (alpha dropped), shrunk so its
@@ -319,10 +324,11 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         default display scaling, scored on colour alone (see
         ``PATHS``). On the users' path a simulated field's linear data is its
         own middle filter's image (the composite's green for three filters),
-        as an astronomer with that one filter would colorize it. Guided
-        modes take the protocol's path only.
-    palette : {None, 'photographs', 'fields'}
-        The palette of the models given as files (see
+        as an astronomer with that one filter would colorize it, with its
+        ``FILTER`` and ``PHOTPLAM`` cards (which make it a field for
+        ``subject='auto'``). Guided modes take the protocol's path only.
+    subject : {'auto', 'photograph', 'field'}
+        The subject of the models given as files (see
         `~astro_colorgan.Colorizer`); a `~astro_colorgan.Colorizer` given
         keeps its own.
 
@@ -347,10 +353,10 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
         nets = _fusion_networks(models)
     else:
         colorizers, labels = _colorizers(models, stretch=None if path == "protocol" else "auto",
-                                         tta=tta, palette=palette)
+                                         tta=tta, subject=subject)
     if report is not None and os.path.isdir(report):
         check_output_path(os.path.join(report, "metrics.rst"), overwrite=overwrite)
-    names, images, bands = _scored_images(data_dir, split, max_side, only_coloured)
+    names, images, bands, headers = _scored_images(data_dir, split, max_side, only_coloured)
     if hints in FUSION_MODES:
         from ._fusion import fusion_per_image
 
@@ -364,12 +370,12 @@ def evaluate(data_dir, *, models=None, split="test", max_side=256, report=None, 
     per_image = {base: []}
     predictions = {label: [] for label in [base] + labels}
     rng = np.random.default_rng(0)
-    for rgb, linear in zip(images, bands):
+    for rgb, linear, filters in zip(images, bands, headers):
         luma = rgb_to_luma(rgb)
         if path == "protocol":
             data = luma
-        elif linear is not None:  # a field's own data in its middle filter
-            data = linear[len(linear) // 2]
+        elif linear is not None:  # a field's own data in its middle filter, and its header
+            data = fits.ImageHDU(linear[len(linear) // 2], filters[len(linear) // 2])
         else:  # a photograph's luma made linear
             data = users_path_data(luma, rng)
         outputs = [baseline(rgb, hints)]

@@ -12,7 +12,7 @@ from torch import nn
 
 from ..colorspace import absolute_chroma
 from ._generator import CHROMA_STRIDE, ChromaUNet
-from ._quantize import annealed_mean
+from ._quantize import annealed_mean, colour_confidence
 
 __all__ = ["ColorModel", "check_model_name", "save_model", "load_model", "file_sha256",
            "resolve_device", "read_model_file"]
@@ -129,7 +129,7 @@ class ColorModel(nn.Module):
         gate = weight * torch.sigmoid(raw[:, -1:])
         return gate * measured + (1 - gate) * predicted
 
-    def decode(self, raw, x, temperature=None, saturation=None):
+    def decode(self, raw, x, temperature=None, saturation=None, *, hedge=0.0, weight=None):
         """Full-resolution chroma from the generator's raw output.
 
         The relative chroma is upsampled to the full resolution and multiplied
@@ -151,6 +151,15 @@ class ColorModel(nn.Module):
             Factor on the predicted relative chroma (default: the model's); it
             does not apply to measured colour (see `relative_lowres`), which is
             not amplified.
+        hedge : float
+            Predicted relative chroma is multiplied by ``c ** hedge``, ``c``
+            the `~astro_colorgan.nets._quantize.colour_confidence` of the bin
+            probabilities: 0 leaves it as decoded; larger values pull uncertain
+            colour towards neutral (a ``classify`` head only).
+        weight : `torch.Tensor`, optional
+            ``(batch, 1, ny, nx)`` factor in [0, 1] on the predicted relative
+            chroma at full resolution (e.g. 0 on the sky); measured colour is
+            not weighted.
 
         Returns
         -------
@@ -158,22 +167,27 @@ class ColorModel(nn.Module):
             ``(batch, 2, ny, nx)`` Cb, Cr.
         """
         gain = self.saturation if saturation is None else saturation
-        if not self.generator.gated:
-            low = self.relative_lowres(raw, temperature, gain=gain)
-            up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear",
-                               align_corners=False)
-            return absolute_chroma(up, x[:, :1])
-        # a guided model blends measured colour at the luma's resolution: the gate and
-        # the network's own colour are upsampled, the measured colour is not
-        t = self.temperature if temperature is None else temperature
-        low = torch.cat([gain * annealed_mean(self.bin_logits(raw), self.bin_centres, t),
-                         torch.sigmoid(raw[:, -1:])], dim=1)
-        up = F.interpolate(low, scale_factor=CHROMA_STRIDE, mode="bilinear", align_corners=False)
-        weight = x[:, 3:4]
-        gate = weight * up[:, 2:]
-        measured = x[:, 1:3] / weight.clamp(min=1e-3)
-        up = gate * measured + (1 - gate) * up[:, :2]
-        return absolute_chroma(up, x[:, :1])
+        if self.head == "regress":
+            predicted = gain * raw
+        else:
+            t = self.temperature if temperature is None else temperature
+            logits = self.bin_logits(raw)
+            predicted = gain * annealed_mean(logits, self.bin_centres, t)
+            if hedge:
+                predicted = predicted * colour_confidence(logits, self.bin_centres) ** hedge
+        if self.generator.gated:  # the gate is upsampled with the network's own colour
+            predicted = torch.cat([predicted, torch.sigmoid(raw[:, -1:])], dim=1)
+        up = F.interpolate(predicted, scale_factor=CHROMA_STRIDE, mode="bilinear",
+                           align_corners=False)
+        colour = up[:, :2] if weight is None else up[:, :2] * weight.to(up.dtype)
+        if self.generator.gated:
+            # a guided model blends measured colour at the luma's resolution: the
+            # measured colour is not upsampled
+            hint_weight = x[:, 3:4]
+            gate = hint_weight * up[:, 2:]
+            measured = x[:, 1:3] / hint_weight.clamp(min=1e-3)
+            colour = gate * measured + (1 - gate) * colour
+        return absolute_chroma(colour, x[:, :1])
 
     def forward(self, x, context=None, temperature=None):
         """Full-resolution chroma ``(batch, 2, ny, nx)`` for input ``(batch, C, ny, nx)``

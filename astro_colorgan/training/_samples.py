@@ -8,10 +8,10 @@ from astropy import log
 from astropy.utils.exceptions import AstropyUserWarning
 
 from ..datasets import is_coloured, read_color_image
-from ..datasets._folder import is_field_folder, read_field
+from ..datasets._folder import field_filters, is_field_folder, read_field
 from ._inputs import display_luma
 
-__all__ = ["field_wavelengths", "TrainingImages"]
+__all__ = ["TrainingImages"]
 
 
 class TrainingImages:
@@ -36,7 +36,7 @@ class TrainingImages:
         ``(n_filters, ny, nx)``: the users' path of a field is its own data.
     wavelengths : list
         Per image, `None` for a photograph; for a field, its filters'
-        wavelengths in nm, blue to red (`field_wavelengths`).
+        wavelengths in nm, blue to red (``PHOTPLAM`` of `field_filters`).
 
     Raises
     ------
@@ -80,7 +80,8 @@ class TrainingImages:
             if self.drop_grey and not is_coloured(rgb):
                 skipped_grey += 1
                 continue
-            self.wavelengths.append(None if linear is None else field_wavelengths(path))
+            self.wavelengths.append(None if linear is None else [
+                float(h["PHOTPLAM"]) / 10 for h in field_filters(path)])
             self.images.append(rgb)
             self.bands.append(None if linear is None else np.stack(
                 [display_luma(plane, name=os.path.basename(path)) for plane in linear]))
@@ -224,30 +225,3 @@ class TrainingImages:
             values.append(relative_chroma(rgb_to_chroma(mean), luma).reshape(-1, 2))
             weights.append(foreground_weight(luma).ravel())
         return np.concatenate(values), np.concatenate(weights)
-
-
-def field_wavelengths(path):
-    """The pivot wavelengths (nm) of a simulated field's filters, blue to red.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A field's folder (see `~astro_colorgan.datasets.simulate_fields`).
-
-    Returns
-    -------
-    list of float
-        ``PHOTPLAM`` / 10 of its images, sorted (the order of `read_field`'s bands).
-    """
-    from astropy.io import fits
-
-    from ..io._files import is_fits_name
-
-    path = os.fspath(path)
-    waves = []
-    for name in os.listdir(path):
-        if is_fits_name(name):
-            header = fits.getheader(os.path.join(path, name))
-            if "FILTER" in header and "PHOTPLAM" in header:
-                waves.append(float(header["PHOTPLAM"]) / 10.0)
-    return sorted(waves)

@@ -90,11 +90,11 @@ def choose_temperature(model, paths, *, max_side=256, temperatures=TEMPERATURES,
 def _subject_of(path, subject):
     """The subject planes' values of a validation image."""
     from ..colorize._subject import subject_vector
-    from ._samples import field_wavelengths
+    from ..datasets._folder import field_filters
 
     if subject == "photograph":
         return subject_vector("photograph")
-    waves = field_wavelengths(path)
+    waves = [float(h["PHOTPLAM"]) / 10 for h in field_filters(path)]
     return subject_vector("field", waves[len(waves) // 2], waves[0], waves[-1])
 
 
