@@ -388,6 +388,8 @@ def test_users_path_of_a_field_is_its_middle_filter(tmp_path, monkeypatch, tiny_
                                 only_coloured=False)
     assert "field_0000" in result.names and len(result.names) == 3
     rgb, bands = read_field(tmp_path / "field_0000")
-    np.testing.assert_array_equal(seen[rgb.tobytes()], bands[1])  # F606W, the composite's green
+    field = seen[rgb.tobytes()]  # the middle filter, F606W, with its FILTER keyword
+    np.testing.assert_array_equal(field.data, bands[1])
+    assert field.header["FILTER"] == "F606W"
     photos = [data for key, data in seen.items() if key != rgb.tobytes()]
     assert len(photos) == 2 and all(data.min() >= 200 - 30 for data in photos)  # Y**2.4*3000+200

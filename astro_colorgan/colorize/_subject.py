@@ -49,8 +49,8 @@ def subject_vector(kind, band=None, blue=None, red=None):
 
     Examples
     --------
-    >>> subject_vector("field", 623.0, 477.0, 763.0).round(3)
-    array([ 1.   ,  0.054, -0.385,  0.293], dtype=float32)
+    >>> subject_vector("field", 623.0, 477.0, 763.0).round(2)
+    array([ 1.  ,  0.05, -0.39,  0.29], dtype=float32)
     """
     if kind == "photograph":
         return np.zeros(4, np.float32)
