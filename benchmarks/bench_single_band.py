@@ -12,11 +12,14 @@ than grey, the colourfulness ratio and the mean chroma of sky pixels.
 
 On ``--split validation`` (the default) this is how ``DEFAULT_HEDGE`` was
 chosen: per subject, the smallest hedge whose fraction of images worse than
-grey is at most 20 %, else the one with the fewest, ties broken by ΔE00.
+grey is at most 20 % on every path while the colourfulness ratio on the
+protocol path stays at least 0.8 (the single-band target's band); where no
+hedge does both, none (0).
 Score the test split once, after every choice.
 
 Usage: ``python benchmarks/bench_single_band.py [--model M] [--fields DIR [DIR ...]]
-[--split validation] [--hedges 0,0.5,1,2] [--json FILE]``.
+[--split validation] [--hedges 0,0.5,1,2] [--cases protocol,users,fields] [--sky-off]
+[--json FILE]``.
 """
 
 import argparse
@@ -47,11 +50,19 @@ def main(args=None):
                         help="folders of simulated fields (datasets.simulate_fields)")
     parser.add_argument("--split", default="validation")
     parser.add_argument("--hedges", default="0,0.5,1,2")
+    parser.add_argument("--cases", default="protocol,users,fields",
+                        help="which of the photographs' protocol and users' paths and the "
+                             "fields to score (comma list)")
+    parser.add_argument("--sky-off", action="store_true",
+                        help="also score hedge 0 without the neutral sky")
     parser.add_argument("--json", default=None)
     opts = parser.parse_args(args)
-    cases = [("photographs", opts.data, "protocol"), ("photographs", opts.data, "users")]
-    cases += [(f"fields {folder}", folder, "users") for folder in opts.fields]
-    settings = [(float(h), True) for h in opts.hedges.split(",")] + [(0.0, False)]
+    chosen = opts.cases.split(",")
+    cases = [("photographs", opts.data, path) for path in ("protocol", "users") if path in chosen]
+    if "fields" in chosen:
+        cases += [(f"fields {folder}", folder, "users") for folder in opts.fields]
+    settings = [(float(h), True) for h in opts.hedges.split(",")]
+    settings += [(0.0, False)] if opts.sky_off else []
     out = []
     for name, folder, path in cases:
         for hedge, neutral in settings:

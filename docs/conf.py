@@ -202,9 +202,9 @@ def _shipped_model(part):
                               f"(torch {info.get('torch', '?')})" if seconds else "?"],
             ["decoding temperature", _fmt(info.get("temperature", "?"))],
             ["saturation factor", _fmt(info.get("saturation", "?"))],
-        ] + [[f"``palette='{name}'``", f"temperature {_fmt(d['temperature'])}, saturation "
+        ] + [[f"``subject='{name}'``", f"temperature {_fmt(d['temperature'])}, saturation "
                                        f"{_fmt(d['saturation'])}"]
-             for name, d in info.get("palettes", {}).items()]
+             for name, d in _decodings(info).items()]
         return _list_table(["", "shipped model"], rows, widths=[30, 70])
     if part == "recipe":
         rows = [[label, _cell(recipe, field)] for field, label in _PRESET_FIELDS.items()
@@ -217,7 +217,7 @@ def _shipped_model(part):
             return ["The shipped model stores no validation scores."]
         chosen = (info.get("temperature"), info.get("saturation"))
         if fields:
-            chosen = tuple(info["palettes"]["fields"][k] for k in ("temperature", "saturation"))
+            chosen = tuple(_decodings(info)["field"][k] for k in ("temperature", "saturation"))
         cells = {}
         for key, scores in table.items():
             t, s = (float(item.split("=")[1]) for item in key.split(", "))
@@ -231,6 +231,14 @@ def _shipped_model(part):
         return _list_table(header, rows)
     raise ValueError(f"unknown part {part!r}: use facts, recipe, validation or "
                      "validation-fields")
+
+
+def _decodings(info):
+    """A model's decodings by subject ('subjects'; 'palettes' in models of version 0.5)."""
+    if "subjects" in info:
+        return info["subjects"]
+    names = {"photographs": "photograph", "fields": "field"}
+    return {names.get(k, k): d for k, d in info.get("palettes", {}).items()}
 
 
 def setup(app):

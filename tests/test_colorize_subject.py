@@ -65,6 +65,14 @@ def test_an_explicit_subject_overrides_the_header():
         choose_subject("galaxy", header)
 
 
+def test_filters_as_one_comma_string_are_the_list():
+    """``filters="g,r,i"`` (the command line's form) means ``["g", "r", "i"]``,
+    never the letters and commas one by one."""
+    listed = choose_subject("field", fits.Header(), filters=["g", "r", "i"])
+    assert choose_subject("field", fits.Header(), filters="g, r,i") == listed
+    assert Colorizer(subject="field", filters="g,r,i", device="cpu").filters == ("g", "r", "i")
+
+
 def test_the_subject_is_recorded_and_reaches_the_network(subject_model_path, tmp_path):
     data = _galaxy()
     path = tmp_path / "r.fits"

@@ -96,7 +96,7 @@ def test_presets():
     # subjects: guided-mix told what each image is, fine-tuned from the shipped default
     subjects = PRESETS["subjects"].as_dict()
     assert {k for k in subjects if subjects[k] != mix[k]} == {"name", "subjects", "init", "epochs"}
-    assert subjects["subjects"] and subjects["init"] == "default" and not mix["subjects"]
+    assert subjects["subjects"] and subjects["init"] == "guided-mix" and not mix["subjects"]
     assert 0 < guided["users_path"] <= 1
     assert not default["hints"] and default["init"] is None and default["users_path"] == 0
     paper = PRESETS["seed-paper"]

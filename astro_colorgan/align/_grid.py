@@ -220,7 +220,7 @@ def common_grid(grids, *, resolution=None):
         scale = proj_plane_pixel_scales(wcs)[0] * 3600
         raise ValueError(
             f"the common grid would be {shape[1]} x {shape[0]} pixels at {scale:.3g} arcsec; "
-            "choose a reference grid (reference= / --reference)"
+            "choose a reference grid (reference=)"
         )
     wcs.pixel_shape = (shape[1], shape[0])
     return wcs, tuple(shape)

@@ -57,7 +57,7 @@ def _unique_names(images):
 def _no_wcs_message(image, target):
     return (
         f"{image.name} has no celestial WCS, so it cannot be aligned with {target}; "
-        "pass allow_no_wcs=True (--no-wcs) if all filters share one pixel grid"
+        "pass allow_no_wcs=True if all filters share one pixel grid"
     )
 
 

@@ -27,7 +27,8 @@ _SUBCOMMANDS = ("_stack", "_colorize", "_batch", "_train", "_evaluate", "_simula
 #: keyword arguments named in library messages, and the options that set them: a
 #: switch (``overwrite=True``) or an option with a value (``hdu=``, ``plane=2``)
 _SWITCHES = (("overwrite=True", "--overwrite"), ("allow_no_wcs=True", "--no-wcs"))
-_VALUED = (("hdu", "--hdu"), ("plane", "--plane"), ("reference", "--reference"))
+_VALUED = (("hdu", "--hdu"), ("plane", "--plane"), ("reference", "--reference"),
+           ("simulated", "--simulated"), ("preset", "--preset"), ("device", "--device"))
 
 
 def cli_message(message):

@@ -115,6 +115,8 @@ def _filter_wavelengths(filters):
     """The wavelengths (nm) of display filters given by name or in nm, blue to red."""
     from ..composite._filters import identify_filter
 
+    if isinstance(filters, str):  # 'g,r,i', as on the command line
+        filters = [name.strip() for name in filters.split(",")]
     out = []
     for value in filters:
         if isinstance(value, str):
@@ -146,7 +148,7 @@ def choose_subject(subject, header=None, *, filters=None, display_ready=False):
         data without filter keywords) for a photograph.
     header : `~astropy.io.fits.Header`, optional
         The image's header.
-    filters : sequence, optional
+    filters : sequence or str, optional
         The filters (names such as ``'g'`` or ``'F606W'``, or wavelengths in
         nm), blue to red, that a field's colour is to be shown in (as
         `~astro_colorgan.stack` of them would show it); the middle one is

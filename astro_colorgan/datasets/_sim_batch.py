@@ -76,7 +76,7 @@ def simulate_fields(outdir, n, filters, *, size=256, seed=None, overwrite=False,
     if os.path.exists(outdir) and not os.path.isdir(outdir):
         raise NotADirectoryError(f"{outdir} exists and is not a folder")
     if os.path.isdir(outdir) and os.listdir(outdir) and not overwrite:
-        raise FileExistsError(f"{outdir} is not empty; use overwrite=True (--overwrite) to "
+        raise FileExistsError(f"{outdir} is not empty; use overwrite=True to "
                               "write into it")
     import_galsim()
     if seed is None:

@@ -73,7 +73,7 @@ class SimulatedField:
         for path in outputs:
             if os.path.lexists(path) and not overwrite:
                 raise FileExistsError(f"File {path} already exists; use overwrite=True "
-                                      "(--overwrite) to replace it")
+                                      "to replace it")
         os.makedirs(folder, exist_ok=True)
         for hdu, path in zip(self.images, paths):
             write_fits(hdu, path, overwrite=overwrite)

@@ -378,6 +378,6 @@ def resolve_device(device):
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
             raise ValueError(f"device {name!r} asked for, but PyTorch sees no CUDA GPU here; "
-                             "use --device cpu or auto")
+                             "use device='cpu' or device='auto'")
         return torch.device(name)
     raise ValueError(f"unknown device {name!r}; use auto, cpu or cuda")

@@ -63,7 +63,9 @@ class Preset:
     init : str, optional
         Start from the weights of a trained model: a model file,
         ``'single-band'`` for the single-band model shipped with the package
-        (`~astro_colorgan.colorize.SINGLE_BAND_MODEL`), or ``'default'`` for
+        (`~astro_colorgan.colorize.SINGLE_BAND_MODEL`), ``'guided-mix'`` for
+        the guided model without subject planes
+        (`~astro_colorgan.colorize.GUIDED_MIX_MODEL`), or ``'default'`` for
         the shipped default (`~astro_colorgan.colorize.DEFAULT_MODEL`). Its
         chroma bins are kept.
     subjects : bool
@@ -152,10 +154,11 @@ PRESETS = {
 PRESETS["guided-mix"] = replace(PRESETS["guided"], name="guided-mix", simulated=0.4,
                                 epochs=round(GUIDED_EPOCHS * 0.6))
 
-# the subject-conditioned guided model: the shipped default told what each image is,
-# fine-tuned on photographs and simulated ACS fields in several filter sets
+# the subject-conditioned guided model (the shipped default): the guided-mix model
+# told what each image is, fine-tuned on photographs and simulated ACS fields in
+# several filter sets
 PRESETS["subjects"] = replace(PRESETS["guided-mix"], name="subjects", subjects=True,
-                              init="default", epochs=12)
+                              init="guided-mix", epochs=12)
 
 
 def get_preset(name, **overrides):

@@ -60,10 +60,10 @@ def initialised_model(preset):
     its hint planes only (at the stem and before the head): with empty hint
     planes it starts as exactly that single-band colorizer.
     """
-    from ..colorize import DEFAULT_MODEL, SINGLE_BAND_MODEL
+    from ..colorize import DEFAULT_MODEL, GUIDED_MIX_MODEL, SINGLE_BAND_MODEL
 
-    path = {"single-band": SINGLE_BAND_MODEL, "default": DEFAULT_MODEL}.get(preset.init,
-                                                                          preset.init)
+    path = {"single-band": SINGLE_BAND_MODEL, "guided-mix": GUIDED_MIX_MODEL,
+            "default": DEFAULT_MODEL}.get(preset.init, preset.init)
     start, _ = load_model(path)
     if start.head != preset.head or start.width != preset.width:
         raise ValueError(f"{path} is a {start.head} model of width {start.width}; the recipe "

@@ -176,10 +176,10 @@ def _checked_recipe(preset, procs, *, epochs, batch_size, crop, simulated):
     recipe = get_preset(preset, epochs=epochs, batch_size=batch_size, crop=crop)
     if recipe.simulated and simulated is None:
         raise ValueError(f"the {recipe.name!r} recipe mixes in simulated fields: give their "
-                         "folder (--simulated DIR)")
+                         "folder (simulated=)")
     if simulated is not None and not recipe.simulated:
         raise ValueError(f"the {recipe.name!r} recipe mixes in no simulated fields; choose one "
-                         "that does (e.g. --preset guided-mix)")
+                         "that does (e.g. preset='guided-mix')")
     if not 0 <= recipe.simulated < 1:
         raise ValueError(f"the simulated fraction must be in [0, 1), not {recipe.simulated}")
     if recipe.crop % 16:
@@ -328,7 +328,7 @@ def _loop(run, generator, disc, *, checkpoint_every, progress):
         if main:
             run.save_checkpoint(seconds())
             log.warning(f"interrupted: checkpoint written to {run.checkpoint_path}; continue "
-                        f"with --resume {run.checkpoint_path}")
+                        f"with resume={str(run.checkpoint_path)!r} (astro-colorize train --resume)")
         run.procs.barrier()
         if isinstance(exc, KeyboardInterrupt):
             raise  # Terminated on SIGTERM (exit status 143), KeyboardInterrupt on Ctrl-C
