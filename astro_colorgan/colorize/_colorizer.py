@@ -20,7 +20,7 @@ from ..nets._model import file_sha256, resolve_device
 from ._pipeline import InputRows, run
 from ._result import ColorizedImage, colorized_header, predicted_green_note
 from ._scaling import DisplayScaling
-from ._subject import SUBJECTS, choose_subject
+from ._subject import SUBJECTS, choose_subject, filter_sequence
 
 __all__ = ["Colorizer", "DEFAULT_MODEL", "SINGLE_BAND_MODEL", "GUIDED_MIX_MODEL", "FUSION_MODEL"]
 
@@ -180,9 +180,8 @@ class Colorizer:
             raise ValueError(f"hedge must be a finite number of at least 0, not {hedge!r}")
         dev = resolve_device(device)
         self._load_model(model, dev)
-        if isinstance(filters, str):
-            filters = [name.strip() for name in filters.split(",")]
-        self.subject, self.filters = subject, None if filters is None else tuple(filters)
+        self.subject = subject
+        self.filters = None if filters is None else filter_sequence(filters)
         self.hedge, self.neutral_sky = hedge, bool(neutral_sky)
         if subject == "field" and self.decodings["field"] is None and not self.model.subjects:
             raise ValueError(f"the model {self.name} knows nothing of survey fields (it was "

@@ -111,12 +111,18 @@ class Subject:
                 f"{red:.0f} nm ({self.reason})")
 
 
+def filter_sequence(filters):
+    """Display filters as a tuple: a sequence as it is, ``'g,r,i'`` split at its commas."""
+    if isinstance(filters, str):  # 'g,r,i', as on the command line
+        return tuple(name.strip() for name in filters.split(","))
+    return tuple(filters)
+
+
 def _filter_wavelengths(filters):
     """The wavelengths (nm) of display filters given by name or in nm, blue to red."""
     from ..composite._filters import identify_filter
 
-    if isinstance(filters, str):  # 'g,r,i', as on the command line
-        filters = [name.strip() for name in filters.split(",")]
+    filters = filter_sequence(filters)
     out = []
     for value in filters:
         if isinstance(value, str):
