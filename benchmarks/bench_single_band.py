@@ -63,10 +63,11 @@ def main(args=None):
         cases += [(f"fields {folder}", folder, "users") for folder in opts.fields]
     settings = [(float(h), True) for h in opts.hedges.split(",")]
     settings += [(0.0, False)] if opts.sky_off else []
+    base = Colorizer(opts.model, device="cpu")  # loaded once; each setting shares its network
     out = []
     for name, folder, path in cases:
         for hedge, neutral in settings:
-            colorizer = Colorizer(opts.model, device="cpu", hedge=hedge, neutral_sky=neutral)
+            colorizer = Colorizer(base, device="cpu", hedge=hedge, neutral_sky=neutral)
             result = evaluate(folder, models=[colorizer], split=opts.split, path=path)
             label = result.systems[1]
             row = dict(case=name, path=path, hedge=hedge, neutral_sky=neutral,

@@ -177,18 +177,19 @@ def _preset_table():
 
 
 def _shipped_model(part):
+    from astro_colorgan import Colorizer
     from astro_colorgan.colorize import DEFAULT_MODEL
-    from astro_colorgan.nets import load_model
-    from astro_colorgan.nets._model import file_sha256
 
-    _, info = load_model(DEFAULT_MODEL, device="cpu")
+    colorizer = Colorizer(DEFAULT_MODEL, device="cpu")
+    info = colorizer.info
+    decodings = {name: d for name, d in colorizer.decodings.items() if d is not None}
     recipe = info.get("recipe", {})
     if part == "facts":
         seconds = info.get("seconds")
         rows = [
             ["file", f"``astro_colorgan/data/{os.path.basename(DEFAULT_MODEL)}`` "
                      f"({os.path.getsize(DEFAULT_MODEL) / 2**20:.1f} MiB, safetensors)"],
-            ["SHA-256", f"``{file_sha256(DEFAULT_MODEL)}``"],
+            ["SHA-256", f"``{colorizer.sha256}``"],
             ["package version that trained it", _fmt(info.get("package_version", "?"))],
             ["recipe", f"``--preset {recipe.get('name', '?')}``, seed {info.get('seed', '?')}"],
             ["training images", f"{info.get('n_images', '?')} coloured images (the "
@@ -204,7 +205,7 @@ def _shipped_model(part):
             ["saturation factor", _fmt(info.get("saturation", "?"))],
         ] + [[f"``subject='{name}'``", f"temperature {_fmt(d['temperature'])}, saturation "
                                        f"{_fmt(d['saturation'])}"]
-             for name, d in _decodings(info).items()]
+             for name, d in decodings.items()]
         return _list_table(["", "shipped model"], rows, widths=[30, 70])
     if part == "recipe":
         rows = [[label, _cell(recipe, field)] for field, label in _PRESET_FIELDS.items()
@@ -217,7 +218,7 @@ def _shipped_model(part):
             return ["The shipped model stores no validation scores."]
         chosen = (info.get("temperature"), info.get("saturation"))
         if fields:
-            chosen = tuple(_decodings(info)["field"][k] for k in ("temperature", "saturation"))
+            chosen = tuple(decodings["field"][k] for k in ("temperature", "saturation"))
         cells = {}
         for key, scores in table.items():
             t, s = (float(item.split("=")[1]) for item in key.split(", "))
@@ -231,14 +232,6 @@ def _shipped_model(part):
         return _list_table(header, rows)
     raise ValueError(f"unknown part {part!r}: use facts, recipe, validation or "
                      "validation-fields")
-
-
-def _decodings(info):
-    """A model's decodings by subject ('subjects'; 'palettes' in models of version 0.5)."""
-    if "subjects" in info:
-        return info["subjects"]
-    names = {"photographs": "photograph", "fields": "field"}
-    return {names.get(k, k): d for k, d in info.get("palettes", {}).items()}
 
 
 def setup(app):
